@@ -1,0 +1,59 @@
+"""Ventanilla's helpdesk: owns the Twilio channel, routes each message to the
+assistant or to a person, and serves the agents' desk and the JSON API."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from desk import config as settings
+from desk import db, labels
+from desk.extensions import csrf, login_manager
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Application factory. ``config`` (tests) wins over the environment."""
+    app = Flask(
+        __name__, instance_path=os.environ.get("DESK_INSTANCE_PATH") or str(Path.cwd() / "instance")
+    )
+    app.config.update(settings.defaults())
+    app.config.update(SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None)
+    app.config.update(settings.from_environ(os.environ))
+    if config:
+        app.config.update(config)
+    settings.finalize(app.config, Path(app.instance_path))
+    if "SESSION_COOKIE_SECURE" not in (config or {}):
+        # Behind https the session cookie must never travel in clear.
+        app.config["SESSION_COOKIE_SECURE"] = app.config["PUBLIC_BASE_URL"].startswith("https")
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from desk import api, auth, cases, channels, cli, errors, simulator
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(channels.bp)
+    app.register_blueprint(api.bp)
+    if app.config["TWILIO_SANDBOX"]:
+        app.register_blueprint(simulator.bp)
+    errors.init_app(app)
+    labels.init_app(app)
+    cli.init_app(app)
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        """Liveness for process managers and the end-to-end test."""
+        return {"status": "ok"}
+
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    return app

@@ -1,0 +1,27 @@
+"""Spanish words the agents see for the desk's internal codes, and local times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+
+from desk.models.case import LOCAL_TZ
+
+REASONS = {
+    "citizen_request": "Pidió una persona",
+    "bot_fallback": "El asistente no entendió",
+    "bot_unavailable": "Asistente no disponible",
+}
+STATUSES = {"open": "Abierto", "resolved": "Resuelto"}
+AUTHORS = {"citizen": "Ciudadano", "bot": "Asistente", "agent": "Agente", "system": "Sistema"}
+
+
+def localtime(value: datetime | None) -> str:
+    """Mexico City time, as agents read the clock."""
+    return "" if value is None else value.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(localtime)
+    app.context_processor(lambda: {"reasons": REASONS, "statuses": STATUSES, "authors": AUTHORS})

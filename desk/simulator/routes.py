@@ -1,0 +1,91 @@
+import re
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, render_template, request, url_for
+
+from desk.channels import signature
+from desk.db import get_session
+from desk.models import Conversation, Message
+from desk.simulator import bp
+
+# A number of ours that exists only here (Mexico City area code, all zeros).
+DESK_NUMBER = "+525500000000"
+PHONE_RE = re.compile(r"^\+[1-9]\d{7,14}$")  # E.164
+
+
+@bp.get("/")
+def phone() -> str:
+    """The simulated phone."""
+    return render_template("simulator/phone.html", desk_number=DESK_NUMBER)
+
+
+@bp.post("/api/sign")
+def sign() -> dict[str, Any]:
+    """Build and sign the webhook Twilio would send for what the citizen typed."""
+    channel, phone_number, body = _read_message()
+    prefix = "whatsapp:" if channel == "whatsapp" else ""
+    params = {
+        "MessageSid": "SM" + uuid.uuid4().hex,
+        "AccountSid": "AC" + "0" * 32,
+        "From": prefix + phone_number,
+        "To": prefix + DESK_NUMBER,
+        "Body": body,
+        "NumMedia": "0",
+    }
+    if channel == "whatsapp":
+        params |= {"ProfileName": "Simulador", "WaId": phone_number.lstrip("+")}
+    path = url_for("channels.twilio_inbound")
+    url = signature.public_url_for(path)
+    return {"url": path, "params": params, "signature": signature.sign(url, params)}
+
+
+@bp.get("/api/messages")
+def messages() -> dict[str, Any]:
+    """What the phone shows: the conversation's messages after ``after``."""
+    channel = request.args.get("channel", "whatsapp")
+    phone_number = request.args.get("phone", "")
+    after = request.args.get("after", 0, type=int)
+    if channel not in ("whatsapp", "sms") or not PHONE_RE.match(phone_number):
+        abort(400, "channel must be whatsapp or sms and phone an E.164 number like +5215512345678")
+    prefix = "whatsapp:" if channel == "whatsapp" else ""
+    session = get_session()
+    conversation = session.scalars(
+        sa.select(Conversation).filter_by(
+            citizen_address=prefix + phone_number, desk_address=prefix + DESK_NUMBER
+        )
+    ).first()
+    if conversation is None:
+        return {"messages": []}
+    rows = session.scalars(
+        sa.select(Message)
+        .where(Message.conversation_id == conversation.id, Message.id > after)
+        .order_by(Message.id)
+    )
+    return {
+        "messages": [
+            {
+                "id": msg.id,
+                "direction": msg.direction,
+                "author": msg.author,
+                "body": msg.body,
+                "status": msg.shown_status,
+            }
+            for msg in rows
+        ]
+    }
+
+
+def _read_message() -> tuple[str, str, str]:
+    payload = request.get_json(silent=True) or {}
+    channel = payload.get("channel")
+    phone_number = (payload.get("phone") or "").replace(" ", "")
+    body = payload.get("body") or ""
+    if channel not in ("whatsapp", "sms"):
+        abort(400, "channel must be whatsapp or sms")
+    if not PHONE_RE.match(phone_number):
+        abort(400, "phone must be an E.164 number like +5215512345678")
+    if not body.strip():
+        abort(400, "write a message")
+    return channel, phone_number, body
