@@ -1,0 +1,94 @@
+"""The desk's client for Rasa, against a local HTTP stand-in for the Rasa server."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from desk.bot_client import BotClient, BotUnavailable
+
+
+@pytest.fixture
+def rasa():
+    calls: list[dict] = []
+    answer = {
+        "status": 200,
+        "body": {
+            "messages": [
+                {"recipient_id": "k", "text": "¡Hola!"},
+                {"recipient_id": "k", "image": "x.png"},
+            ],
+            "intent": {"name": "greet", "confidence": 0.91},
+        },
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            calls.append(
+                {
+                    "path": self.path,
+                    "auth": self.headers.get("Authorization"),
+                    "json": json.loads(body),
+                }
+            )
+            payload = json.dumps(answer["body"]).encode()
+            self.send_response(answer["status"])
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
+    yield {"url": f"http://127.0.0.1:{server.server_address[1]}", "calls": calls, "answer": answer}
+    server.shutdown()
+    server.server_close()
+
+
+def test_send_posts_to_the_desk_channel_with_the_token_and_reads_the_parse(rasa):
+    client = BotClient(rasa["url"], "rasa-token")
+
+    reply = client.send("conv-key", "¡Hola!", message_id="7", metadata={"channel": "sms"})
+
+    [call] = rasa["calls"]
+    assert call["path"] == "/webhooks/desk/webhook"
+    assert call["auth"] == "Bearer rasa-token"
+    assert call["json"] == {
+        "sender": "conv-key",
+        "message": "¡Hola!",
+        "message_id": "7",
+        "metadata": {"channel": "sms"},
+    }
+    assert reply.texts == ["¡Hola!"]
+    assert (reply.intent, reply.confidence) == ("greet", 0.91)
+
+
+def test_resume_posts_the_resume_event_with_the_api_token(rasa):
+    BotClient(rasa["url"], "rasa-token").resume("conv-key")
+
+    [call] = rasa["calls"]
+    assert call["path"] == "/conversations/conv-key/tracker/events?token=rasa-token"
+    assert call["json"] == {"event": "resume"}
+
+
+def test_a_server_error_means_unavailable(rasa):
+    rasa["answer"]["status"] = 500
+
+    with pytest.raises(BotUnavailable, match="500"):
+        BotClient(rasa["url"], "t").send("k", "hola", message_id="1", metadata={})
+
+
+def test_a_closed_port_means_unavailable():
+    with pytest.raises(BotUnavailable, match="unreachable"):
+        BotClient("http://127.0.0.1:9", "t", timeout=2).send(
+            "k", "hola", message_id="1", metadata={}
+        )
