@@ -1,0 +1,1 @@
+"""Custom Rasa actions (rasa-sdk). Thin: every desk call goes through desk_client."""

@@ -1,0 +1,68 @@
+"""The action server's only door to the desk: its JSON API, with the service token."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import requests
+
+
+class DeskError(Exception):
+    """The desk could not do what was asked (down, refused, or answered nonsense)."""
+
+
+class DeskClient:
+    def __init__(self, base_url: str, token: str, timeout: float = 5.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.http = requests.Session()
+
+    @classmethod
+    def from_env(cls) -> DeskClient:
+        token = os.environ.get("DESK_API_TOKEN")
+        if not token:
+            raise DeskError("DESK_API_TOKEN is not set for the action server")
+        # Not PORT: honcho gives every process its own.
+        base_url = os.environ.get("DESK_URL") or "http://127.0.0.1:5000"
+        return cls(base_url, token)
+
+    def open_case(
+        self, conversation: str, *, reason: str, topic: str | None = None
+    ) -> dict[str, Any]:
+        """Hand the conversation to people; returns the case (with its folio)."""
+        return self._request(
+            "POST",
+            "/api/v1/cases",
+            json={"conversation": conversation, "reason": reason, "topic": topic},
+        )
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self.http.request(
+                method,
+                self.base_url + path,
+                headers={"Authorization": f"Bearer {self.token}"},
+                timeout=self.timeout,
+                **kwargs,
+            )
+        except requests.RequestException as error:
+            raise DeskError(f"desk unreachable: {error}") from error
+        if response.status_code >= 300:
+            raise DeskError(f"desk answered {response.status_code}: {response.text[:200]}")
+        try:
+            return response.json()
+        except ValueError as error:
+            raise DeskError("desk answered non-JSON") from error
+
+
+_client: DeskClient | None = None
+
+
+def desk() -> DeskClient:
+    """One client per action-server process, built on first use (not at import)."""
+    global _client
+    if _client is None:
+        _client = DeskClient.from_env()
+    return _client
