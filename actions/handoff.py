@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused
+from rasa_sdk.events import ConversationPaused, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import desk_client
@@ -52,7 +52,9 @@ class ActionFallback(Action):
         if previous_intent(tracker) == FALLBACK_INTENT:
             return hand_off(dispatcher, tracker, BOT_FALLBACK)
         dispatcher.utter_message(response="utter_ask_rephrase")
-        return []
+        # Wait for the citizen: when Rasa's core fallback (not the rule) chose this
+        # action, nothing else ends the turn and Rasa would ask again and again.
+        return [FollowupAction("action_listen")]
 
 
 def previous_intent(tracker: Tracker) -> str | None:

@@ -56,4 +56,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        # twilio logs every request and header at INFO.
+        logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     return app

@@ -51,14 +51,15 @@ class BotClient:
         )
 
     def resume(self, sender: str) -> None:
-        """Undo the assistant's ConversationPaused after a person resolved the case."""
-        self._post(
-            f"/conversations/{sender}/tracker/events",
-            {"event": "resume"},
-            params={"token": self.token},
-        )
+        """Undo the assistant's ConversationPaused after a person resolved the case.
 
-    def _post(self, path: str, payload: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        A paused tracker never logged the action_listen that ends the handoff turn;
+        without it Rasa's rules do not match the next message (it loops on fallback).
+        """
+        events = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        self._post(f"/conversations/{sender}/tracker/events", events, params={"token": self.token})
+
+    def _post(self, path: str, payload: Any, **kwargs: Any) -> dict[str, Any]:
         try:
             response = self.http.post(
                 self.base_url + path, json=payload, timeout=self.timeout, **kwargs

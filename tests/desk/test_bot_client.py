@@ -72,12 +72,12 @@ def test_send_posts_to_the_desk_channel_with_the_token_and_reads_the_parse(rasa)
     assert (reply.intent, reply.confidence) == ("greet", 0.91)
 
 
-def test_resume_posts_the_resume_event_with_the_api_token(rasa):
+def test_resume_posts_resume_and_the_missing_listen_with_the_api_token(rasa):
     BotClient(rasa["url"], "rasa-token").resume("conv-key")
 
     [call] = rasa["calls"]
     assert call["path"] == "/conversations/conv-key/tracker/events?token=rasa-token"
-    assert call["json"] == {"event": "resume"}
+    assert call["json"] == [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 
 
 def test_a_server_error_means_unavailable(rasa):

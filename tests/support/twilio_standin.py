@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,7 @@ class SentMessage:
     body: str
     status_callback: str | None
     auth: str | None
+    received_at: float = field(default_factory=time.perf_counter)
 
 
 @dataclass
@@ -33,6 +35,9 @@ class TwilioStandIn:
     failures: list[tuple[int, int | None, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
+    # When set, the stand-in reports "sent" then "delivered" to each message's
+    # StatusCallback, signed with this auth token, as Twilio does.
+    callback_token: str | None = None
 
     @property
     def url(self) -> str:
@@ -81,6 +86,10 @@ class TwilioStandIn:
                 )
                 with standin.lock:
                     standin.sent.append(sent)
+                if standin.callback_token and sent.status_callback:
+                    threading.Thread(
+                        target=standin.report_delivery, args=(sent,), daemon=True
+                    ).start()
                 self._json(
                     201,
                     {
@@ -111,6 +120,28 @@ class TwilioStandIn:
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         ).start()
         return self
+
+    def report_delivery(self, sent: SentMessage) -> None:
+        import requests
+        from twilio.request_validator import RequestValidator
+
+        assert self.callback_token and sent.status_callback
+        validator = RequestValidator(self.callback_token)
+        for status in ("sent", "delivered"):
+            params = {
+                "MessageSid": sent.sid,
+                "MessageStatus": status,
+                "AccountSid": sent.account_sid,
+                "To": sent.to,
+                "From": sent.from_,
+            }
+            signature = validator.compute_signature(sent.status_callback, params)
+            requests.post(
+                sent.status_callback,
+                data=params,
+                timeout=10,
+                headers={"X-Twilio-Signature": signature},
+            )
 
     def stop(self) -> None:
         if self.server is not None:

@@ -1,0 +1,80 @@
+"""Handoff actions: a case in the desk, the folio to the citizen, the assistant paused."""
+
+from __future__ import annotations
+
+import asyncio
+
+from actions.handoff import ActionFallback, ActionHandoff, previous_intent
+from tests.actions.conftest import make_tracker, user
+
+
+def run(action, dispatcher, tracker):
+    return asyncio.run(action.run(dispatcher, tracker, {}))
+
+
+def test_asking_for_a_person_opens_a_case_tells_the_folio_and_pauses(desk, dispatcher):
+    tracker = make_tracker(
+        [user("quiero hablar con un agente", "human_handoff")], slots={"procedure": "pasaporte"}
+    )
+
+    events = run(ActionHandoff(), dispatcher, tracker)
+
+    assert desk.opened == [
+        {"conversation": "conv-key", "reason": "citizen_request", "topic": "pasaporte"}
+    ]
+    assert dispatcher.messages[0]["response"] == "utter_handoff"
+    assert dispatcher.messages[0]["folio"] == "CAB-2026-000007"
+    assert events == [{"event": "pause", "timestamp": None}]
+
+
+def test_when_the_desk_is_down_the_citizen_is_told_and_the_assistant_carries_on(desk, dispatcher):
+    desk.down = True
+
+    events = run(ActionHandoff(), dispatcher, make_tracker([user("agente", "human_handoff")]))
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_failed"]
+    assert events == []
+
+
+def test_a_first_miss_asks_to_rephrase(desk, dispatcher):
+    tracker = make_tracker([user("hola", "greet"), user("asdf qwer", "nlu_fallback", 0.2)])
+
+    events = run(ActionFallback(), dispatcher, tracker)
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
+    assert desk.opened == []
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
+
+
+def test_a_second_miss_in_a_row_hands_off(desk, dispatcher):
+    tracker = make_tracker(
+        [
+            user("asdf", "nlu_fallback", 0.2),
+            {"event": "bot", "text": "Perdón, no te entendí."},
+            user("zxcv", "nlu_fallback", 0.1),
+        ]
+    )
+
+    events = run(ActionFallback(), dispatcher, tracker)
+
+    assert desk.opened[0]["reason"] == "bot_fallback"
+    assert events == [{"event": "pause", "timestamp": None}]
+
+
+def test_misses_before_a_previous_handoff_do_not_count():
+    tracker = make_tracker(
+        [
+            user("asdf", "nlu_fallback"),
+            {"event": "pause"},
+            {"event": "resume"},
+            user("zxcv", "nlu_fallback"),
+        ]
+    )
+
+    assert previous_intent(tracker) is None
+
+
+def test_the_previous_intent_is_the_one_before_the_current_message():
+    tracker = make_tracker([user("hola", "greet"), user("gracias", "thanks")])
+
+    assert previous_intent(tracker) == "greet"

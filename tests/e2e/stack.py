@@ -1,0 +1,238 @@
+"""The whole system on this machine, for end-to-end tests and the latency benchmark:
+the real Rasa server and action server (bot environment), the desk under gunicorn and
+its worker (desk environment), and a local stand-in for Twilio's REST API."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import requests
+from twilio.request_validator import RequestValidator
+
+from tests.support.twilio_standin import TwilioStandIn
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "ventanilla.tar.gz"
+DESK_BIN = ROOT / ".venv-desk" / "bin"
+BOT_BIN = ROOT / ".venv-bot" / "bin"
+DESK_NUMBER = "+525500000000"
+ACCOUNT_SID = "AC" + "e" * 32
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    database_url: str | None = None
+    auth_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    rasa_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    desk_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    standin: TwilioStandIn = field(default_factory=TwilioStandIn)
+
+    def __post_init__(self) -> None:
+        self.desk_port, self.rasa_port, self.actions_port = free_port(), free_port(), free_port()
+        self.desk_url = f"http://127.0.0.1:{self.desk_port}"
+        self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        self.database_url = self.database_url or f"sqlite:///{self.workdir / 'desk.db'}"
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    def start(self) -> Stack:
+        if not MODEL.exists():
+            raise RuntimeError(f"{MODEL} is missing: run `make train` first")
+        self.standin.callback_token = self.auth_token
+        self.standin.start()
+        env = self._env()
+        endpoints = self.workdir / "endpoints.yml"
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n"
+            f"  db: {self.workdir / 'rasa_tracker.db'}\n"
+        )
+        self._spawn(
+            "actions",
+            [
+                BOT_BIN / "rasa",
+                "run",
+                "actions",
+                "--actions",
+                "actions",
+                "--port",
+                str(self.actions_port),
+            ],
+            env,
+        )
+        self._spawn(
+            "rasa",
+            [
+                BOT_BIN / "rasa",
+                "run",
+                "--model",
+                MODEL,
+                "--enable-api",
+                "--auth-token",
+                self.rasa_token,
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--credentials",
+                ROOT / "bot" / "credentials.yml",
+                "--endpoints",
+                endpoints,
+            ],
+            env,
+        )
+        flask = [DESK_BIN / "flask", "--app", "desk"]
+        subprocess.run([*flask, "db-upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [
+                *flask,
+                "create-agent",
+                "--email",
+                "ana@cab.gob.mx",
+                "--name",
+                "Ana",
+                "--password",
+                "contraseña-segura",
+            ],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        self._spawn(
+            "desk",
+            [
+                DESK_BIN / "gunicorn",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{self.desk_port}",
+                "desk.wsgi:app",
+            ],
+            env,
+        )
+        self._spawn("worker", [*flask, "worker"], env)
+        self.wait_for(lambda: self._ok(f"{self.desk_url}/health"), "the desk", 60)
+        self.wait_for(
+            lambda: self._ok(f"http://127.0.0.1:{self.actions_port}/health"),
+            "the action server",
+            120,
+        )
+        self.wait_for(
+            lambda: self._ok(f"{self.rasa_url}/status?token={self.rasa_token}"),
+            "Rasa with its model",
+            240,
+        )
+        return self
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.standin.stop()
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {name} ---\n{(self.workdir / f'{name}.log').read_text()[-3000:]}"
+            for name in self.processes
+        )
+
+    def _env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "DESK_INSTANCE_PATH": str(self.workdir / "instance"),
+            "DATABASE_URL": self.database_url,
+            "PUBLIC_BASE_URL": self.desk_url,
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": self.auth_token,
+            "TWILIO_API_BASE_URL": self.standin.url,
+            "RASA_URL": self.rasa_url,
+            "RASA_TOKEN": self.rasa_token,
+            "DESK_API_TOKEN": self.desk_token,
+            "DESK_URL": self.desk_url,
+            "WORKER_POLL_SECONDS": "0.1",
+        }
+
+    def _spawn(self, name: str, command: list[object], env: dict[str, str]) -> None:
+        with (self.workdir / f"{name}.log").open("wb") as log:  # the child keeps its own copy
+            self.processes[name] = subprocess.Popen(
+                [str(part) for part in command],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def _ok(self, url: str) -> bool:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}\n{self.logs()}")
+        try:
+            return requests.get(url, timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    # --- acting as Twilio and the citizen ------------------------------------------------
+
+    def citizen_says(
+        self,
+        phone: str,
+        body: str,
+        *,
+        channel: str = "whatsapp",
+        sid: str | None = None,
+        token: str | None = None,
+    ) -> requests.Response:
+        """POST a signed inbound webhook, exactly as Twilio would."""
+        prefix = "whatsapp:" if channel == "whatsapp" else ""
+        params = {
+            "MessageSid": sid or "SM" + uuid.uuid4().hex,
+            "AccountSid": ACCOUNT_SID,
+            "From": prefix + phone,
+            "To": prefix + DESK_NUMBER,
+            "Body": body,
+            "NumMedia": "0",
+        }
+        if channel == "whatsapp":
+            params |= {"ProfileName": "Ciudadana", "WaId": phone.lstrip("+")}
+        url = f"{self.desk_url}/channels/twilio/inbound"
+        signature = RequestValidator(token or self.auth_token).compute_signature(url, params)
+        return requests.post(
+            url, data=params, headers={"X-Twilio-Signature": signature}, timeout=10
+        )
+
+    def replies_to(self, phone: str, channel: str = "whatsapp"):  # type: ignore[no-untyped-def]
+        return self.standin.messages_to(("whatsapp:" if channel == "whatsapp" else "") + phone)
+
+    def wait_for(self, check: Callable[[], T], what: str, seconds: float = 60) -> T:
+        """Poll until ``check`` returns something truthy; a deadline, not a timing assertion."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            result = check()
+            if result:
+                return result
+            time.sleep(0.05)
+        raise AssertionError(f"gave up waiting for {what}\n{self.logs()}")

@@ -1,0 +1,207 @@
+"""One real loop, end to end: a citizen on WhatsApp/SMS, the Rasa assistant, an agent.
+
+Everything runs for real (Rasa with the trained model, the action server, the desk
+under gunicorn and its worker); only Twilio is a local stand-in for its REST API.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from desk.models import Case, Conversation, Message
+from desk.models import message as m
+from tests.e2e.stack import DESK_NUMBER, Stack
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    running = Stack(tmp_path_factory.mktemp("e2e")).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def db(stack):
+    # A plain engine: the desk's own takes SQLite's write lock on BEGIN, and this
+    # long-lived reader must not hold it while the system works.
+    engine = sa.create_engine(stack.database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+    engine.dispose()
+
+
+def fresh(db: Session, statement):
+    db.expire_all()
+    db.rollback()
+    return db.scalars(statement)
+
+
+def conversation_of(db: Session, phone: str, channel: str = "whatsapp") -> Conversation:
+    prefix = "whatsapp:" if channel == "whatsapp" else ""
+    return fresh(db, sa.select(Conversation).filter_by(citizen_address=prefix + phone)).one()
+
+
+def agent_session(stack: Stack) -> requests.Session:
+    browser = requests.Session()
+    login = browser.get(f"{stack.desk_url}/login")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login.text).group(1)
+    signed_in = browser.post(
+        f"{stack.desk_url}/login",
+        allow_redirects=False,
+        data={"email": "ana@cab.gob.mx", "password": "contraseña-segura", "csrf_token": token},
+    )
+    assert signed_in.status_code == 302
+    return browser
+
+
+def form_token(browser: requests.Session, url: str) -> str:
+    page = browser.get(url)
+    assert page.status_code == 200
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+
+
+def test_a_whatsapp_greeting_gets_the_assistants_answer(stack, db):
+    phone = "+5215510000001"
+
+    response = stack.citizen_says(phone, "¡Hola!")
+
+    assert response.status_code == 200
+    assert "<Response" in response.text
+    [reply] = stack.wait_for(lambda: stack.replies_to(phone), "the greeting")
+    assert (reply.to, reply.from_) == (f"whatsapp:{phone}", f"whatsapp:{DESK_NUMBER}")
+    assert "asistente del Centro de Atención al Bienestar" in reply.body
+    inbound = fresh(db, sa.select(Message).filter_by(direction=m.INBOUND, body="¡Hola!")).one()
+    assert inbound.intent == "greet" and inbound.confidence > 0.5
+    # Rasa saw the text untouched (its own Twilio channel would have made it "@Hola!").
+    tracker = requests.get(
+        f"{stack.rasa_url}/conversations/{inbound.conversation.key}/tracker",
+        params={"token": stack.rasa_token},
+        timeout=10,
+    ).json()
+    assert tracker["latest_message"]["text"] == "¡Hola!"
+
+
+def test_handoff_agent_reply_resolve_and_the_assistant_answers_again(stack, db):
+    phone = "+5215510000002"
+
+    # The citizen asks for a person: a case with a folio, and the folio on the phone.
+    stack.citizen_says(phone, "quiero hablar con una persona")
+    folio_reply = stack.wait_for(
+        lambda: [r for r in stack.replies_to(phone) if "folio" in r.body], "the folio"
+    )[0]
+    case = fresh(db, sa.select(Case)).all()[-1]
+    assert case.folio in folio_reply.body
+    assert (case.status, case.reason) == ("open", "citizen_request")
+    assert conversation_of(db, phone).mode == "human"
+
+    # The next message lands in the case, and the assistant says nothing.
+    replies_so_far = len(stack.replies_to(phone))
+    stack.citizen_says(phone, "es sobre mi pensión, no me ha llegado")
+    landed = stack.wait_for(
+        lambda: fresh(
+            db,
+            sa.select(Message).filter_by(
+                body="es sobre mi pensión, no me ha llegado", status=m.DONE
+            ),
+        ).first(),
+        "routing",
+    )
+    assert landed.case_id == case.id
+    assert (
+        fresh(
+            db, sa.select(Message).where(Message.direction == m.OUTBOUND, Message.id > landed.id)
+        ).all()
+        == []
+    )
+    assert len(stack.replies_to(phone)) == replies_so_far
+
+    # The agent answers from the desk; the answer reaches the phone.
+    browser = agent_session(stack)
+    case_url = f"{stack.desk_url}/cases/{case.id}"
+    assert "es sobre mi pensión" in browser.get(case_url).text
+    sent = browser.post(
+        f"{case_url}/reply",
+        allow_redirects=False,
+        data={
+            "body": "Hola, soy Ana. Ya revisé tu registro.",
+            "csrf_token": form_token(browser, case_url),
+        },
+    )
+    assert sent.status_code == 302
+    agent_reply = stack.wait_for(
+        lambda: [r for r in stack.replies_to(phone) if r.body.startswith("Hola, soy Ana")],
+        "the agent",
+    )[0]
+    assert agent_reply.from_ == f"whatsapp:{DESK_NUMBER}"
+
+    # Resolving tells the citizen and gives the conversation back to the assistant.
+    resolved = browser.post(
+        f"{case_url}/resolve",
+        allow_redirects=False,
+        data={"csrf_token": form_token(browser, case_url)},
+    )
+    assert resolved.status_code == 302
+    stack.wait_for(
+        lambda: [r for r in stack.replies_to(phone) if "resuelto" in r.body],
+        "the resolution notice",
+    )
+    stack.citizen_says(phone, "hola")
+    stack.wait_for(
+        lambda: [r for r in stack.replies_to(phone) if "asistente del Centro" in r.body],
+        "the assistant again",
+    )
+    assert conversation_of(db, phone).mode == "bot"
+
+
+def test_a_forged_signature_gets_403_and_no_answer(stack, db):
+    phone = "+5215510000003"
+
+    response = stack.citizen_says(phone, "hola", token="forged-token")
+
+    assert response.status_code == 403
+    assert (
+        fresh(db, sa.select(Conversation).filter_by(citizen_address=f"whatsapp:{phone}")).first()
+        is None
+    )
+
+
+def test_a_replayed_message_sid_is_answered_once(stack, db):
+    phone = "+5215510000004"
+    stack.citizen_says(phone, "hola", sid="SMreplayed0000000000000000000001")
+    stack.wait_for(lambda: stack.replies_to(phone), "the first answer")
+
+    again = stack.citizen_says(phone, "hola", sid="SMreplayed0000000000000000000001")
+    # A later message is the barrier: once it is answered, a replay would have been too.
+    stack.citizen_says(phone, "gracias")
+    stack.wait_for(
+        lambda: [r for r in stack.replies_to(phone) if "gusto" in r.body],
+        "the answer to the later message",
+    )
+
+    assert again.status_code == 200
+    greetings = [r for r in stack.replies_to(phone) if "asistente del Centro" in r.body]
+    assert len(greetings) == 1
+
+
+def test_an_sms_is_answered_from_the_sms_number_and_delivery_is_recorded(stack, db):
+    phone = "+5215510000005"
+
+    stack.citizen_says(phone, "buenas tardes", channel="sms")
+
+    [reply] = stack.wait_for(lambda: stack.replies_to(phone, "sms"), "the SMS answer")
+    assert (reply.to, reply.from_) == (phone, DESK_NUMBER)
+    assert reply.status_callback == f"{stack.desk_url}/channels/twilio/status"
+    delivered = stack.wait_for(
+        lambda: fresh(
+            db, sa.select(Message).filter_by(provider_sid=reply.sid, delivery_status="delivered")
+        ).first(),
+        "the status callback",
+    )
+    assert delivered.author == m.BOT
