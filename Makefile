@@ -70,7 +70,7 @@ unit-desk: setup
 	$(DESK_VENV)/bin/pytest tests/desk tests/catalog
 
 unit-bot: setup
-	$(BOT_VENV)/bin/pytest -p no:cacheprovider tests/actions tests/bot
+	$(BOT_VENV)/bin/pytest -p no:cacheprovider tests/actions
 
 # Not --fail-on-warnings: responses sent by custom actions (utter_handoff…) are
 # reported as "not used in any story", which is expected here.

@@ -42,7 +42,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # apology and a case; Twilio-side patience is not the limit, the citizen's is.
     "BOT_GIVE_UP_SECONDS": (120, _INT),
     "SEND_GIVE_UP_SECONDS": (3600, _INT),
-    "WORKER_POLL_SECONDS": (0.5, _FLOAT),
+    # SQLite has no LISTEN/NOTIFY: the worker polls (an indexed query); PostgreSQL wakes it.
+    "WORKER_POLL_SECONDS": (0.2, _FLOAT),
     "CASES_PER_PAGE": (25, _INT),
 }
 

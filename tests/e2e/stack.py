@@ -173,7 +173,6 @@ class Stack:
             "RASA_TOKEN": self.rasa_token,
             "DESK_API_TOKEN": self.desk_token,
             "DESK_URL": self.desk_url,
-            "WORKER_POLL_SECONDS": "0.1",
         }
 
     def _spawn(self, name: str, command: list[object], env: dict[str, str]) -> None:
