@@ -67,7 +67,7 @@ lint: $(DESK_VENV)/.installed
 	$(DESK_VENV)/bin/ruff format --check .
 
 unit-desk: setup
-	$(DESK_VENV)/bin/pytest tests/desk tests/catalog
+	$(DESK_VENV)/bin/pytest tests/desk
 
 unit-bot: setup
 	$(BOT_VENV)/bin/pytest -p no:cacheprovider tests/actions
