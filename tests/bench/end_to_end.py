@@ -32,8 +32,9 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 60
     with tempfile.TemporaryDirectory() as folder:
         run(Stack(Path(folder) / "sqlite"), "sqlite", count)
-    server = os.environ.get("BENCH_POSTGRES_URL",
-                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    server = os.environ.get(
+        "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
     engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     try:
@@ -71,9 +72,12 @@ def measure(stack: Stack, backend: str, count: int) -> None:
         total = (reply.received_at - start) * 1000
 
         start = time.perf_counter()
-        direct = requests.post(f"{stack.rasa_url}/webhooks/desk/webhook", timeout=30,
-                               headers={"Authorization": f"Bearer {stack.rasa_token}"},
-                               json={"sender": uuid.uuid4().hex, "message": TEXT})
+        direct = requests.post(
+            f"{stack.rasa_url}/webhooks/desk/webhook",
+            timeout=30,
+            headers={"Authorization": f"Bearer {stack.rasa_token}"},
+            json={"sender": uuid.uuid4().hex, "message": TEXT},
+        )
         assert direct.status_code == 200 and direct.json()["messages"]
         rasa = (time.perf_counter() - start) * 1000
         if i >= 5:

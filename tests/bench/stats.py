@@ -12,5 +12,7 @@ def percentile(samples: list[float], pct: float) -> float:
 
 
 def summary(name: str, samples_ms: list[float]) -> str:
-    return (f"{name:<38} n={len(samples_ms):<5} median={statistics.median(samples_ms):7.2f} ms  "
-            f"p95={percentile(samples_ms, 95):7.2f} ms  p99={percentile(samples_ms, 99):7.2f} ms")
+    return (
+        f"{name:<38} n={len(samples_ms):<5} median={statistics.median(samples_ms):7.2f} ms  "
+        f"p95={percentile(samples_ms, 95):7.2f} ms  p99={percentile(samples_ms, 99):7.2f} ms"
+    )

@@ -29,9 +29,16 @@ BASE = "https://desk.example.test"
 
 
 def run(database_url: str, count: int) -> None:
-    app = create_app({"DATABASE_URL": database_url, "PUBLIC_BASE_URL": BASE,
-                      "TWILIO_AUTH_TOKEN": TOKEN, "DESK_API_TOKEN": "x", "RASA_TOKEN": "y",
-                      "SECRET_KEY": "bench"})
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "PUBLIC_BASE_URL": BASE,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "DESK_API_TOKEN": "x",
+            "RASA_TOKEN": "y",
+            "SECRET_KEY": "bench",
+        }
+    )
     with app.app_context():
         upgrade_database()
     client = app.test_client()
@@ -39,9 +46,14 @@ def run(database_url: str, count: int) -> None:
     url = f"{BASE}/channels/twilio/inbound"
     webhook, baseline = [], []
     for i in range(count + 100):  # the first 100 warm up caches and connections
-        params = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": "AC1",
-                  "From": f"whatsapp:+52155{i % 500:08d}", "To": "whatsapp:+525500000000",
-                  "Body": "hola, k necesito pa sacar el pasaporte", "NumMedia": "0"}
+        params = {
+            "MessageSid": "SM" + uuid.uuid4().hex,
+            "AccountSid": "AC1",
+            "From": f"whatsapp:+52155{i % 500:08d}",
+            "To": "whatsapp:+525500000000",
+            "Body": "hola, k necesito pa sacar el pasaporte",
+            "NumMedia": "0",
+        }
         headers = {"X-Twilio-Signature": validator.compute_signature(url, params)}
         start = time.perf_counter()
         response = client.post("/channels/twilio/inbound", data=params, headers=headers)
@@ -63,8 +75,9 @@ def main() -> None:
     os.environ["DESK_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="bench-instance-")
     with tempfile.TemporaryDirectory() as folder:
         run(f"sqlite:///{folder}/bench.db", count)
-    server = os.environ.get("BENCH_POSTGRES_URL",
-                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    server = os.environ.get(
+        "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     try:
