@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 
 from desk import config as settings
 from desk import db, labels
@@ -35,17 +35,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from desk import api, auth, cases, channels, cli, errors, simulator
+    from desk import api, auth, cases, channels, cli, errors, privacy, simulator
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(channels.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(privacy.bp)
     if app.config["TWILIO_SANDBOX"]:
         app.register_blueprint(simulator.bp)
     errors.init_app(app)
     labels.init_app(app)
     cli.init_app(app)
+
+    @app.get("/")
+    def home() -> Any:
+        """Agents start at the queue."""
+        return redirect(url_for("cases.queue"))
 
     @app.get("/health")
     def health() -> dict[str, str]:

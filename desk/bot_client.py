@@ -17,6 +17,7 @@ class BotReply:
     texts: list[str]
     intent: str | None = None
     confidence: float | None = None
+    language: str | None = None  # the assistant's language slot after this turn
     raw: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -47,6 +48,7 @@ class BotClient:
             texts=[msg["text"] for msg in messages if msg.get("text")],
             intent=intent.get("name"),
             confidence=intent.get("confidence"),
+            language=data.get("language"),
             raw=messages,
         )
 

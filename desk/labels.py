@@ -12,6 +12,7 @@ REASONS = {
     "citizen_request": "Pidió una persona",
     "bot_fallback": "El asistente no entendió",
     "bot_unavailable": "Asistente no disponible",
+    "complaint": "Queja",
 }
 STATUSES = {"open": "Abierto", "resolved": "Resuelto"}
 AUTHORS = {"citizen": "Ciudadano", "bot": "Asistente", "agent": "Agente", "system": "Sistema"}

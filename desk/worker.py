@@ -39,6 +39,7 @@ class Worker:
             if config["TWILIO_SANDBOX"]
             else config["PUBLIC_BASE_URL"] + "/channels/twilio/status"
         )
+        self.privacy_url = config["PUBLIC_BASE_URL"] + "/privacidad"
         self.stopping = threading.Event()
 
     def run_once(self) -> bool:
@@ -64,6 +65,7 @@ class Worker:
                     message,
                     self.bot,
                     give_up_seconds=self.app.config["BOT_GIVE_UP_SECONDS"],
+                    privacy_url=self.privacy_url,
                 )
             return worked
 

@@ -45,3 +45,21 @@ def _case_json(case: c.Case) -> dict[str, Any]:
         "topic": case.topic,
         "opened_at": case.opened_at.isoformat(),
     }
+
+
+@bp.get("/cases/<folio>")
+@service_token_required
+def case_status(folio: str) -> dict[str, Any]:
+    """A case's status, for the phone number that opened it and nobody else.
+
+    Unknown folio and someone else's folio get the same 404, so a guess reveals nothing.
+    """
+    key = request.args.get("conversation", "")
+    session = get_session()
+    asking = session.scalars(sa.select(Conversation).filter_by(key=key)).first() if key else None
+    case = cases.find_by_folio(session, folio)
+    if asking is None or case is None or case.conversation.phone != asking.phone:
+        abort(404, "no case with that folio for this number")
+    return _case_json(case) | {
+        "resolved_at": case.resolved_at.isoformat() if case.resolved_at else None
+    }

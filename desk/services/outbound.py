@@ -25,6 +25,7 @@ def enqueue(
     author: str,
     agent: Agent | None = None,
     case: Case | None = None,
+    kind: str | None = None,
 ) -> Message:
     """Queue a reply in the caller's transaction; the worker sends it after commit."""
     if not body.strip():
@@ -38,12 +39,43 @@ def enqueue(
         agent=agent,
         case_id=case.id if case else None,
         body=body,
+        kind=kind,
         status=m.PENDING,
         next_attempt_at=utcnow(),
     )
     session.add(message)
     queue.notify_worker(session)
     return message
+
+
+def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut between paragraphs, else lines, else words."""
+    text = text.strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    for separator in ("\n\n", "\n", " "):
+        pieces = text.split(separator)
+        if len(pieces) > 1:
+            break
+    else:
+        return [text[:limit], *split_body(text[limit:], limit)]
+    parts: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = f"{current}{separator}{piece}" if current else piece
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        if len(piece) <= limit:
+            current = piece
+        else:
+            *whole, current = split_body(piece, limit)
+            parts.extend(whole)
+    if current:
+        parts.append(current)
+    return [part.strip() for part in parts if part.strip()]
 
 
 def deliver(
@@ -58,7 +90,7 @@ def deliver(
     """Hand a claimed outbound message to the transport and record what happened. Commits."""
     now = now or utcnow()
     conversation = message.conversation
-    if conversation.opted_out:
+    if conversation.opted_out and message.kind != m.CONSENT_NOTICE:
         queue.fail(message, "the citizen opted out; nothing is sent", code="opted_out")
         session.commit()
         return

@@ -1,7 +1,7 @@
 """Who answers a citizen's message: the assistant or the person working the case.
 
 The conversation's mode decides, here and nowhere else, so the assistant never
-talks over an agent.
+talks over an agent. Consent keywords (BAJA/STOP, ALTA/START) come first.
 """
 
 from __future__ import annotations
@@ -12,16 +12,25 @@ from sqlalchemy.orm import Session
 
 from desk.bot_client import BotClient, BotUnavailable
 from desk.db import utcnow
-from desk.models import Message
+from desk.models import Conversation, Message
 from desk.models import case as c
 from desk.models import conversation as conv
 from desk.models import message as m
-from desk.services import audit, cases, outbound, queue
+from desk.services import audit, cases, consent, outbound, queue
 
-APOLOGY = (
-    "Disculpa, en este momento no puedo responderte. Ya pasé tu mensaje a una persona "
-    "del Centro de Atención al Bienestar; tu folio es {folio}. Te responderemos por aquí."
-)
+LANGUAGES = ("es", "en")
+APOLOGY = {
+    "es": "Disculpa, en este momento no puedo responderte. Ya pasé tu mensaje a una persona "
+    "del Centro de Atención al Bienestar; tu folio es {folio}. Te responderemos por aquí.",
+    "en": "Sorry, I cannot answer right now. I passed your message to a person at the "
+    "Centro de Atención al Bienestar; your case number is {folio}. We will reply here.",
+}
+PRIVACY_NOTICE = {
+    "es": "Aviso de privacidad: guardamos tu número y tus mensajes solo para atenderte. "
+    "Detalles: {url} · Para no recibir más mensajes, escribe BAJA.",
+    "en": "Privacy notice: we keep your number and messages only to help you. "
+    "Details: {url} · To stop getting messages, write STOP.",
+}
 
 
 def route(
@@ -30,13 +39,20 @@ def route(
     bot: BotClient,
     *,
     give_up_seconds: int,
+    privacy_url: str,
     now: datetime | None = None,
 ) -> None:
     """Route one claimed inbound message. Commits."""
     now = now or utcnow()
     conversation = message.conversation
-    if conversation.mode == conv.HUMAN:
-        _to_case(session, message)
+    word = consent.change(conversation, message.body)
+    if word is not None:
+        consent.apply(session, conversation, word)
+        _keep_in_case(session, message)
+        return
+    if conversation.opted_out or conversation.mode == conv.HUMAN:
+        # Opted out: stored (and shown to agents) but never answered until ALTA.
+        _keep_in_case(session, message, open_if_missing=not conversation.opted_out)
         return
     session.commit()  # hold no transaction open across the calls to Rasa
     try:
@@ -59,27 +75,49 @@ def route(
         return
     message.intent = reply.intent
     message.confidence = reply.confidence
+    if reply.language in LANGUAGES:
+        conversation.language = reply.language
     if not reply.texts:
         # Rasa answers an empty list when an action fails (it logs and carries on);
         # asking again would only repeat the turn, so a person takes it now.
         _escalate(session, message, "the assistant answered nothing")
         return
     for text in reply.texts:
-        outbound.enqueue(session, conversation, text, author=m.BOT)
+        for part in outbound.split_body(text):
+            outbound.enqueue(session, conversation, part, author=m.BOT)
+    _privacy_notice_once(session, conversation, privacy_url, now)
     queue.finish(message)
     session.commit()
 
 
-def _to_case(session: Session, message: Message) -> None:
+def _keep_in_case(session: Session, message: Message, *, open_if_missing: bool = False) -> None:
+    """File the message with the open case, if there is one, and finish it."""
     case = cases.open_case_of(session, message.conversation)
-    if case is None:
+    if case is None and open_if_missing:
         # Human mode without an open case should not happen; never drop the message.
         case, _ = cases.open_case(
             session, message.conversation, reason=c.CITIZEN_REQUEST, actor="system"
         )
-    message.case_id = case.id
+    if case is not None:
+        message.case_id = case.id
     queue.finish(message)
     session.commit()
+
+
+def _privacy_notice_once(
+    session: Session, conversation: Conversation, url: str, now: datetime
+) -> None:
+    """Sent after the first answer: it never delays or replaces it."""
+    if conversation.privacy_notice_sent_at is not None:
+        return
+    conversation.privacy_notice_sent_at = now
+    outbound.enqueue(
+        session,
+        conversation,
+        PRIVACY_NOTICE[_language(conversation)].format(url=url),
+        author=m.SYSTEM,
+        kind=m.PRIVACY_NOTICE,
+    )
 
 
 def _escalate(session: Session, message: Message, error: str) -> None:
@@ -91,9 +129,17 @@ def _escalate(session: Session, message: Message, error: str) -> None:
     queue.finish(message)
     message.error_message = error
     outbound.enqueue(
-        session, conversation, APOLOGY.format(folio=case.folio), author=m.SYSTEM, case=case
+        session,
+        conversation,
+        APOLOGY[_language(conversation)].format(folio=case.folio),
+        author=m.SYSTEM,
+        case=case,
     )
     audit.record(
         session, "message.escalated", actor="system", case=case, message_id=message.id, error=error
     )
     session.commit()
+
+
+def _language(conversation: Conversation) -> str:
+    return conversation.language if conversation.language in LANGUAGES else "es"

@@ -203,6 +203,7 @@ class FakeBot:
     texts: list[str] = field(default_factory=lambda: ["¡Hola! ¿En qué te ayudo?"])
     intent: str = "greet"
     confidence: float = 0.97
+    language: str | None = None
     down: bool = False
     sent: list[dict[str, Any]] = field(default_factory=list)
     resumed: list[str] = field(default_factory=list)
@@ -218,7 +219,12 @@ class FakeBot:
         )
         if self.on_send:
             self.on_send(sender)
-        return BotReply(texts=list(self.texts), intent=self.intent, confidence=self.confidence)
+        return BotReply(
+            texts=list(self.texts),
+            intent=self.intent,
+            confidence=self.confidence,
+            language=self.language,
+        )
 
     def resume(self, sender: str) -> None:
         if self.down:

@@ -18,9 +18,10 @@ def test_a_citizen_message_is_answered_through_the_transport(app, db, bot, make_
     assert rounds >= 2
     db.refresh(inbound)
     assert inbound.status == m.DONE
-    [reply] = outbound_of(db, inbound.conversation)
+    reply, notice = outbound_of(db, inbound.conversation)
     assert (reply.status, reply.provider_sid) == (m.DONE, "SMsent1")
-    assert [call["body"] for call in transport.calls] == ["¡Hola!"]
+    assert notice.kind == m.PRIVACY_NOTICE and notice.status == m.DONE
+    assert [call["body"] for call in transport.calls] == ["¡Hola!", notice.body]
 
 
 def test_the_sandbox_has_no_status_callback_and_twilio_gets_the_public_url(app, bot):

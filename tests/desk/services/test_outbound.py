@@ -27,7 +27,7 @@ class RecordingTransport:
         )
         if self.error:
             raise self.error
-        return SendResult(sid="SMsent1", status="queued")
+        return SendResult(sid=f"SMsent{len(self.calls)}", status="queued")
 
 
 def deliver(db, transport, *, give_up_seconds=3600):
@@ -151,3 +151,36 @@ def test_empty_or_oversized_replies_are_refused_before_queueing(
 ):
     with pytest.raises(ValueError, match=problem):
         outbound.enqueue(db, make_conversation(), body, author=m.AGENT)
+
+
+def test_the_opt_out_confirmation_is_the_one_message_an_opted_out_citizen_gets(
+    db, make_conversation
+):
+    conversation = make_conversation(opted_out=True)
+    outbound.enqueue(
+        db, conversation, "Listo, ya no recibirás mensajes.", author=m.SYSTEM, kind=m.CONSENT_NOTICE
+    )
+    db.commit()
+    transport = RecordingTransport()
+
+    message = deliver(db, transport)
+
+    assert message.status == m.DONE
+    assert [call["body"] for call in transport.calls] == ["Listo, ya no recibirás mensajes."]
+
+
+@pytest.mark.parametrize(
+    "text, limit, expected",
+    [
+        ("corto", 10, ["corto"]),
+        ("uno\n\ndos\n\ntres", 9, ["uno\n\ndos", "tres"]),
+        ("uno dos tres cuatro", 9, ["uno dos", "tres", "cuatro"]),
+        ("x" * 12, 5, ["xxxxx", "xxxxx", "xx"]),
+        ("", 5, []),
+    ],
+)
+def test_long_bodies_split_at_the_gentlest_boundary(text, limit, expected):
+    parts = outbound.split_body(text, limit)
+
+    assert parts == expected
+    assert all(len(part) <= limit for part in parts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from desk.db import utcnow
@@ -14,11 +15,24 @@ from desk.models import message as m
 from desk.services import queue, routing
 from tests.desk.conftest import outbound_of
 
+PRIVACY_URL = "https://desk.example.test/privacidad"
+
 
 def claim_inbound(db):
     message = queue.claim(db, m.INBOUND)
     assert message is not None
     return message
+
+
+def route_next(db, bot, *, give_up_seconds=120):
+    routing.route(
+        db, claim_inbound(db), bot, give_up_seconds=give_up_seconds, privacy_url=PRIVACY_URL
+    )
+
+
+def answers(db, conversation):
+    """What the citizen will read, without the one-time privacy notice."""
+    return [r for r in outbound_of(db, conversation) if r.kind != m.PRIVACY_NOTICE]
 
 
 def test_in_bot_mode_the_message_goes_to_the_assistant_and_its_replies_are_queued(
@@ -27,7 +41,7 @@ def test_in_bot_mode_the_message_goes_to_the_assistant_and_its_replies_are_queue
     bot.texts = ["¡Hola!", "¿En qué trámite te ayudo?"]
     message = make_message(body="hola")
 
-    routing.route(db, claim_inbound(db), bot, give_up_seconds=120)
+    route_next(db, bot)
 
     assert bot.sent == [
         {
@@ -39,7 +53,7 @@ def test_in_bot_mode_the_message_goes_to_the_assistant_and_its_replies_are_queue
     ]
     assert message.status == m.DONE
     assert (message.intent, message.confidence) == ("greet", 0.97)
-    replies = outbound_of(db, message.conversation)
+    replies = answers(db, message.conversation)
     assert [(r.author, r.body, r.status) for r in replies] == [
         (m.BOT, "¡Hola!", m.PENDING),
         (m.BOT, "¿En qué trámite te ayudo?", m.PENDING),
@@ -52,7 +66,7 @@ def test_in_human_mode_the_message_joins_the_open_case_and_the_assistant_stays_s
     case = make_case()
     message = make_message(case.conversation, body="¿ya vieron mi caso?")
 
-    routing.route(db, claim_inbound(db), bot, give_up_seconds=120)
+    route_next(db, bot)
 
     assert bot.sent == []
     assert message.case_id == case.id
@@ -67,7 +81,7 @@ def test_when_the_assistant_is_down_the_message_waits_and_is_retried_with_backof
     message = make_message()
     before = utcnow()
 
-    routing.route(db, claim_inbound(db), bot, give_up_seconds=120)
+    route_next(db, bot)
 
     assert message.status == m.PENDING
     assert message.attempts == 1
@@ -81,13 +95,13 @@ def test_after_the_bounded_wait_the_citizen_gets_an_apology_and_a_case(db, bot, 
     bot.down = True
     message = make_message(created_at=utcnow() - timedelta(seconds=121))
 
-    routing.route(db, claim_inbound(db), bot, give_up_seconds=120)
+    route_next(db, bot)
 
     case = db.scalars(sa.select(Case)).one()
     assert (case.reason, case.status) == (c.BOT_UNAVAILABLE, c.OPEN)
     assert message.case_id == case.id and message.status == m.DONE
     assert message.conversation.mode == conv.HUMAN
-    [apology] = outbound_of(db, message.conversation)
+    [apology] = answers(db, message.conversation)
     assert apology.author == m.SYSTEM
     assert case.folio in apology.body
     actions = db.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
@@ -98,10 +112,10 @@ def test_an_empty_answer_from_the_assistant_goes_to_a_person_at_once(db, bot, ma
     bot.texts = []
     message = make_message()
 
-    routing.route(db, claim_inbound(db), bot, give_up_seconds=120)
+    route_next(db, bot)
 
     assert message.conversation.mode == conv.HUMAN
-    [apology] = outbound_of(db, message.conversation)
+    [apology] = answers(db, message.conversation)
     assert "folio" in apology.body
 
 
@@ -111,7 +125,7 @@ def test_a_resolved_case_resumes_the_assistant_before_the_next_message(
     conversation = make_conversation(needs_bot_resume=True)
     make_message(conversation)
 
-    routing.route(db, claim_inbound(db), bot, give_up_seconds=120)
+    route_next(db, bot)
 
     assert bot.resumed == [conversation.key]
     assert len(bot.sent) == 1
@@ -123,7 +137,7 @@ def test_when_resume_fails_the_flag_stays_for_the_retry(db, bot, make_conversati
     conversation = make_conversation(needs_bot_resume=True)
     message = make_message(conversation)
 
-    routing.route(db, claim_inbound(db), bot, give_up_seconds=120)
+    route_next(db, bot)
 
     assert conversation.needs_bot_resume is True
     assert message.status == m.PENDING
@@ -141,8 +155,94 @@ def test_a_handoff_during_the_turn_is_not_undone_by_the_worker(db, bot, make_mes
         db.commit()
 
     bot.on_send = handoff
-    routing.route(db, claim_inbound(db), bot, give_up_seconds=120)
+    route_next(db, bot)
 
     db.refresh(message.conversation)
     assert message.conversation.mode == conv.HUMAN
-    assert [r.body for r in outbound_of(db, message.conversation)] == ["Listo, tu folio es …"]
+    assert [r.body for r in answers(db, message.conversation)] == ["Listo, tu folio es …"]
+
+
+def test_the_privacy_notice_follows_the_first_answer_and_only_the_first(db, bot, make_message):
+    first = make_message(body="hola")
+    route_next(db, bot)
+    make_message(first.conversation, body="gracias")
+    route_next(db, bot)
+
+    sent = outbound_of(db, first.conversation)
+    notices = [r for r in sent if r.kind == m.PRIVACY_NOTICE]
+    assert len(notices) == 1
+    assert sent.index(notices[0]) == 1  # right after the first answer, never instead of it
+    assert PRIVACY_URL in notices[0].body and "BAJA" in notices[0].body
+
+
+def test_the_assistants_language_becomes_the_conversations(db, bot, make_message):
+    bot.language = "en"
+    message = make_message(body="hello, english please")
+
+    route_next(db, bot)
+
+    assert message.conversation.language == "en"
+    notice = next(r for r in outbound_of(db, message.conversation) if r.kind == m.PRIVACY_NOTICE)
+    assert notice.body.startswith("Privacy notice")
+
+
+def test_an_answer_longer_than_twilio_allows_is_split_between_paragraphs(db, bot, make_message):
+    bot.texts = ["a" * 1000 + "\n\n" + "b" * 1000]
+    message = make_message()
+
+    route_next(db, bot)
+
+    assert [len(r.body) for r in answers(db, message.conversation)] == [1000, 1000]
+
+
+@pytest.mark.parametrize("keyword", ["BAJA", "baja", " Stop. ", "alto"])
+def test_an_opt_out_keyword_is_recorded_confirmed_and_never_sent_to_the_assistant(
+    db, bot, make_conversation, make_message, keyword
+):
+    conversation = make_conversation(channel="whatsapp")
+    make_message(conversation, body=keyword)
+
+    route_next(db, bot)
+
+    assert bot.sent == []
+    assert conversation.opted_out is True
+    [notice] = outbound_of(db, conversation)
+    assert notice.kind == m.CONSENT_NOTICE and "ALTA" in notice.body
+    assert db.scalars(sa.select(AuditEvent.action)).all() == ["conversation.opted_out"]
+
+
+def test_twilio_answers_its_own_keywords_on_sms_so_the_desk_does_not(
+    db, bot, make_conversation, make_message
+):
+    conversation = make_conversation(channel="sms")
+    make_message(conversation, body="STOP")
+
+    route_next(db, bot)
+
+    assert conversation.opted_out is True
+    assert outbound_of(db, conversation) == []
+
+
+def test_an_opted_out_citizen_gets_no_answer_until_alta(db, bot, make_conversation, make_message):
+    conversation = make_conversation(opted_out=True)
+    question = make_message(conversation, body="cuanto cuesta el pasaporte")
+    route_next(db, bot)
+    assert bot.sent == [] and outbound_of(db, conversation) == []
+    assert question.status == m.DONE
+
+    make_message(conversation, body="ALTA")
+    route_next(db, bot)
+
+    assert conversation.opted_out is False
+    [welcome] = outbound_of(db, conversation)
+    assert welcome.kind == m.CONSENT_NOTICE and "BAJA" in welcome.body
+    assert bot.sent == []
+
+
+def test_yes_is_an_answer_not_a_keyword_for_a_subscribed_citizen(db, bot, make_message):
+    message = make_message(body="yes")
+
+    route_next(db, bot)
+
+    assert bot.sent[0]["text"] == "yes"
+    assert message.conversation.opted_out is False
