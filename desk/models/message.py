@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from desk.db import Base, utcnow
+
+if TYPE_CHECKING:
+    from desk.models.agent import Agent
+    from desk.models.conversation import Conversation
+
+INBOUND = "inbound"
+OUTBOUND = "outbound"
+
+# Authors
+CITIZEN = "citizen"
+BOT = "bot"
+AGENT = "agent"
+SYSTEM = "system"
+
+# The queue: the worker takes PENDING rows whose next_attempt_at has come.
+PENDING = "pending"
+PROCESSING = "processing"
+DONE = "done"
+FAILED = "failed"
+
+# Messages the desk itself writes, as opposed to answers (``kind``).
+PRIVACY_NOTICE = "privacy_notice"
+CONSENT_NOTICE = "consent_notice"  # confirms BAJA/ALTA; the only thing an opted-out citizen gets
+
+# Twilio's delivery statuses, in the order a message moves through them.
+DELIVERY_ORDER = ("accepted", "queued", "sending", "sent", "delivered", "read")
+DELIVERY_FAILED = ("failed", "undelivered")
+
+
+class Message(Base):
+    """Every message in or out, stored before anything else happens to it.
+
+    The table is also the work queue (status, next_attempt_at, lease_expires_at).
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        sa.Index("ix_messages_queue", "status", "direction", "next_attempt_at"),
+        sa.Index("ix_messages_conversation", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(sa.ForeignKey("conversations.id"))
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"))
+    direction: Mapped[str] = mapped_column(sa.String(8))
+    author: Mapped[str] = mapped_column(sa.String(8))
+    agent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agents.id"))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    kind: Mapped[str | None] = mapped_column(sa.String(24))
+    media: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    # Twilio's MessageSid: inbound dedupe key, outbound the handle for status callbacks.
+    provider_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+
+    status: Mapped[str] = mapped_column(sa.String(16), default=PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_expires_at: Mapped[datetime | None]
+    delivery_status: Mapped[str | None] = mapped_column(sa.String(16))
+    error_code: Mapped[str | None] = mapped_column(sa.String(16))
+    error_message: Mapped[str | None] = mapped_column(sa.Text)
+
+    # What the assistant understood (inbound, bot mode).
+    intent: Mapped[str | None] = mapped_column(sa.String(80))
+    confidence: Mapped[float | None]
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    conversation: Mapped[Conversation] = relationship()
+    agent: Mapped[Agent | None] = relationship()
+
+    @property
+    def shown_status(self) -> str:
+        """What an agent sees: the delivery status once Twilio has the message."""
+        if self.direction == OUTBOUND and self.delivery_status:
+            return self.delivery_status
+        return self.status
