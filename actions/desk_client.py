@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
 
 class DeskError(Exception):
     """The desk could not do what was asked (down, refused, or answered nonsense)."""
+
+
+class CaseNotFound(DeskError):
+    """No such case for this conversation (or not theirs: the desk does not say which)."""
 
 
 class DeskClient:
@@ -38,6 +43,15 @@ class DeskClient:
             json={"conversation": conversation, "reason": reason, "topic": topic},
         )
 
+    def case_status(self, folio: str, *, conversation: str) -> dict[str, Any] | None:
+        """The case behind ``folio`` if this conversation's number opened it, else None."""
+        try:
+            return self._request(
+                "GET", f"/api/v1/cases/{quote(folio)}", params={"conversation": conversation}
+            )
+        except CaseNotFound:
+            return None
+
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:
             response = self.http.request(
@@ -49,6 +63,8 @@ class DeskClient:
             )
         except requests.RequestException as error:
             raise DeskError(f"desk unreachable: {error}") from error
+        if response.status_code == 404:
+            raise CaseNotFound(response.text[:200])
         if response.status_code >= 300:
             raise DeskError(f"desk answered {response.status_code}: {response.text[:200]}")
         try:

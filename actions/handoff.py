@@ -1,4 +1,5 @@
-"""Handing the citizen to a person: on request, or after two misses in a row."""
+"""Handing the citizen to a person: on request, for a complaint, or after two misses
+in a row (not understood, or out of scope)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ from rasa_sdk.events import ConversationPaused, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import desk_client
+from actions.procedures import show_menu
 
 CITIZEN_REQUEST = "citizen_request"
 BOT_FALLBACK = "bot_fallback"
-FALLBACK_INTENT = "nlu_fallback"
+COMPLAINT = "complaint"
+MISSES = {"nlu_fallback", "out_of_scope"}
+CLARIFY = {
+    "es": "No estoy seguro de entenderte. ¿Es sobre alguno de estos trámites?",
+    "en": "I am not sure I understand. Is it about one of these procedures?",
+}
 
 
 def hand_off(
@@ -26,7 +33,8 @@ def hand_off(
     except desk_client.DeskError:
         dispatcher.utter_message(response="utter_handoff_failed")
         return []
-    dispatcher.utter_message(response="utter_handoff", folio=case["folio"])
+    response = "utter_handoff_complaint" if reason == COMPLAINT else "utter_handoff"
+    dispatcher.utter_message(response=response, folio=case["folio"])
     return [ConversationPaused()]
 
 
@@ -37,11 +45,12 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        return hand_off(dispatcher, tracker, CITIZEN_REQUEST)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        return hand_off(dispatcher, tracker, COMPLAINT if intent == COMPLAINT else CITIZEN_REQUEST)
 
 
 class ActionFallback(Action):
-    """First miss: ask to rephrase. Second miss in a row: a person takes over."""
+    """First miss: ask with the menu. Second miss in a row: a person takes over."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -49,12 +58,12 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if previous_intent(tracker) == FALLBACK_INTENT:
+        if previous_intent(tracker) in MISSES:
             return hand_off(dispatcher, tracker, BOT_FALLBACK)
-        dispatcher.utter_message(response="utter_ask_rephrase")
+        events = show_menu(dispatcher, tracker, CLARIFY)
         # Wait for the citizen: when Rasa's core fallback (not the rule) chose this
         # action, nothing else ends the turn and Rasa would ask again and again.
-        return [FollowupAction("action_listen")]
+        return [*events, FollowupAction("action_listen")]
 
 
 def previous_intent(tracker: Tracker) -> str | None:

@@ -21,6 +21,15 @@ from sanic.response import HTTPResponse
 log = logging.getLogger(__name__)
 
 
+class WholeMessages(CollectingOutputChannel):
+    """Collects each bot message whole. Rasa's collector splits texts at blank lines,
+    which would turn one answer with a closing link into several phone messages;
+    the desk decides how a message is cut for its channel."""
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._persist_message(self._message(recipient_id, text=text.strip()))
+
+
 class DeskInput(InputChannel):
     @classmethod
     def name(cls) -> str:
@@ -55,7 +64,7 @@ class DeskInput(InputChannel):
             if agent is None or not agent.is_ready():
                 return response.json({"error": "no model loaded yet"}, status=503)
             message_id = str(payload.get("message_id") or "") or None
-            collector = CollectingOutputChannel()
+            collector = WholeMessages()
             # Errors propagate as a 500: the desk retries, then hands the citizen to a person.
             await on_new_message(
                 UserMessage(
@@ -67,8 +76,15 @@ class DeskInput(InputChannel):
                     metadata=payload.get("metadata") or {},
                 )
             )
-            intent = await _understood(agent, sender, message_id)
-            return response.json({"messages": collector.messages, "intent": intent})
+            tracker = await agent.tracker_store.retrieve(sender)
+            return response.json(
+                {
+                    "messages": collector.messages,
+                    "intent": _understood(tracker, message_id),
+                    # The desk writes its own notices in the conversation's language.
+                    "language": tracker.get_slot("language") if tracker else None,
+                }
+            )
 
         return webhook
 
@@ -78,9 +94,8 @@ class DeskInput(InputChannel):
         return bool(given) and hmac.compare_digest(given.encode(), self.token.encode())
 
 
-async def _understood(agent: Any, sender: str, message_id: str | None) -> dict[str, Any]:
+def _understood(tracker: Any, message_id: str | None) -> dict[str, Any]:
     """The intent NLU gave this message, read back from the tracker."""
-    tracker = await agent.tracker_store.retrieve(sender)
     if tracker is None:
         return {}
     for event in reversed(tracker.events):

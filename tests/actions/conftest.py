@@ -11,11 +11,24 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import desk_client
 
 
-def user(text: str, intent: str, confidence: float = 0.9) -> dict[str, Any]:
+def user(
+    text: str,
+    intent: str,
+    confidence: float = 0.9,
+    *,
+    entities: dict[str, str] | None = None,
+    channel: str = "whatsapp",
+) -> dict[str, Any]:
+    """A citizen's message as Rasa logs it, with what the desk said about its channel."""
     return {
         "event": "user",
         "text": text,
-        "parse_data": {"intent": {"name": intent, "confidence": confidence}, "entities": []},
+        "metadata": {"channel": channel},
+        "parse_data": {
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()],
+        },
     }
 
 
@@ -40,6 +53,7 @@ class FakeDesk:
 
     def __init__(self) -> None:
         self.opened: list[dict[str, Any]] = []
+        self.cases: dict[str, dict[str, Any]] = {}
         self.down = False
 
     def open_case(self, conversation: str, *, reason: str, topic: str | None = None):
@@ -47,6 +61,12 @@ class FakeDesk:
             raise desk_client.DeskError("desk unreachable: connection refused")
         self.opened.append({"conversation": conversation, "reason": reason, "topic": topic})
         return {"id": 7, "folio": "CAB-2026-000007", "status": "open"}
+
+    def case_status(self, folio: str, *, conversation: str):
+        if self.down:
+            raise desk_client.DeskError("desk unreachable: connection refused")
+        case = self.cases.get(folio)
+        return case if case and case["owner"] == conversation else None
 
 
 @pytest.fixture

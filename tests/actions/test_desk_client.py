@@ -16,6 +16,18 @@ def desk_api():
     state = {"calls": [], "status": 201}
 
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            state["calls"].append({"path": self.path, "auth": self.headers["Authorization"]})
+            found = "CAB-2026-000001" in self.path and "conversation=k" in self.path
+            payload = json.dumps(
+                {"folio": "CAB-2026-000001", "status": "open"} if found else {"error": "Not Found"}
+            ).encode()
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             state["calls"].append(
@@ -66,3 +78,17 @@ def test_without_a_token_the_client_refuses_to_start(monkeypatch):
 
     with pytest.raises(DeskError, match="DESK_API_TOKEN"):
         DeskClient.from_env()
+
+
+def test_case_status_asks_for_the_folio_on_behalf_of_the_conversation(desk_api):
+    client = DeskClient(desk_api["url"], "svc")
+
+    found = client.case_status("CAB-2026-000001", conversation="k")
+    missing = client.case_status("CAB-2026-000001", conversation="someone-else")
+
+    assert found == {"folio": "CAB-2026-000001", "status": "open"}
+    assert missing is None
+    assert desk_api["calls"][0] == {
+        "path": "/api/v1/cases/CAB-2026-000001?conversation=k",
+        "auth": "Bearer svc",
+    }

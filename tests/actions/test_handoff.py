@@ -36,14 +36,35 @@ def test_when_the_desk_is_down_the_citizen_is_told_and_the_assistant_carries_on(
     assert events == []
 
 
-def test_a_first_miss_asks_to_rephrase(desk, dispatcher):
+def test_a_first_miss_asks_with_the_menu(desk, dispatcher):
     tracker = make_tracker([user("hola", "greet"), user("asdf qwer", "nlu_fallback", 0.2)])
 
     events = run(ActionFallback(), dispatcher, tracker)
 
-    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
+    said = [m["text"] for m in dispatcher.messages]
+    assert said[0] == "No estoy seguro de entenderte. ¿Es sobre alguno de estos trámites?"
+    assert "1 Llave MX" in said[1]
     assert desk.opened == []
-    assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_listen"}
+
+
+def test_out_of_scope_twice_in_a_row_hands_off(desk, dispatcher):
+    tracker = make_tracker(
+        [user("cuentame un chiste", "out_of_scope"), user("y el clima?", "out_of_scope")]
+    )
+
+    run(ActionFallback(), dispatcher, tracker)
+
+    assert desk.opened[0]["reason"] == "bot_fallback"
+
+
+def test_a_complaint_opens_a_complaint_case(desk, dispatcher):
+    tracker = make_tracker([user("me trataron pesimo en el modulo", "complaint")])
+
+    run(ActionHandoff(), dispatcher, tracker)
+
+    assert desk.opened[0]["reason"] == "complaint"
+    assert dispatcher.messages[0]["response"] == "utter_handoff_complaint"
 
 
 def test_a_second_miss_in_a_row_hands_off(desk, dispatcher):
