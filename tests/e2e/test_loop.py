@@ -6,65 +6,16 @@ under gunicorn and its worker); only Twilio is a local stand-in for its REST API
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import requests
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from desk.models import Case, Conversation, Message
 from desk.models import message as m
-from tests.e2e.stack import DESK_NUMBER, Stack
+from tests.e2e.helpers import agent_session, conversation_of, form_token, fresh
+from tests.e2e.stack import DESK_NUMBER
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    running = Stack(tmp_path_factory.mktemp("e2e")).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def db(stack):
-    # A plain engine: the desk's own takes SQLite's write lock on BEGIN, and this
-    # long-lived reader must not hold it while the system works.
-    engine = sa.create_engine(stack.database_url)
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-    engine.dispose()
-
-
-def fresh(db: Session, statement):
-    db.expire_all()
-    db.rollback()
-    return db.scalars(statement)
-
-
-def conversation_of(db: Session, phone: str, channel: str = "whatsapp") -> Conversation:
-    prefix = "whatsapp:" if channel == "whatsapp" else ""
-    return fresh(db, sa.select(Conversation).filter_by(citizen_address=prefix + phone)).one()
-
-
-def agent_session(stack: Stack) -> requests.Session:
-    browser = requests.Session()
-    login = browser.get(f"{stack.desk_url}/login")
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login.text).group(1)
-    signed_in = browser.post(
-        f"{stack.desk_url}/login",
-        allow_redirects=False,
-        data={"email": "ana@cab.gob.mx", "password": "contraseña-segura", "csrf_token": token},
-    )
-    assert signed_in.status_code == 302
-    return browser
-
-
-def form_token(browser: requests.Session, url: str) -> str:
-    page = browser.get(url)
-    assert page.status_code == 200
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
 
 
 def test_a_whatsapp_greeting_gets_the_assistants_answer(stack, db):
@@ -74,7 +25,7 @@ def test_a_whatsapp_greeting_gets_the_assistants_answer(stack, db):
 
     assert response.status_code == 200
     assert "<Response" in response.text
-    [reply] = stack.wait_for(lambda: stack.replies_to(phone), "the greeting")
+    reply = stack.wait_for(lambda: stack.replies_to(phone), "the greeting")[0]
     assert (reply.to, reply.from_) == (f"whatsapp:{phone}", f"whatsapp:{DESK_NUMBER}")
     assert "asistente del Centro de Atención al Bienestar" in reply.body
     inbound = fresh(db, sa.select(Message).filter_by(direction=m.INBOUND, body="¡Hola!")).one()
@@ -195,7 +146,7 @@ def test_an_sms_is_answered_from_the_sms_number_and_delivery_is_recorded(stack, 
 
     stack.citizen_says(phone, "buenas tardes", channel="sms")
 
-    [reply] = stack.wait_for(lambda: stack.replies_to(phone, "sms"), "the SMS answer")
+    reply = stack.wait_for(lambda: stack.replies_to(phone, "sms"), "the SMS answer")[0]
     assert (reply.to, reply.from_) == (phone, DESK_NUMBER)
     assert reply.status_callback == f"{stack.desk_url}/channels/twilio/status"
     delivered = stack.wait_for(

@@ -1,0 +1,26 @@
+"""The running system, shared by the end-to-end tests (it takes ~15 s to start)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tests.e2e.stack import Stack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    running = Stack(tmp_path_factory.mktemp("e2e")).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def db(stack):
+    # A plain engine: the desk's own takes SQLite's write lock on BEGIN, and this
+    # long-lived reader must not hold it while the system works.
+    engine = sa.create_engine(stack.database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+    engine.dispose()
