@@ -16,6 +16,21 @@ REASONS = {
 }
 STATUSES = {"open": "Abierto", "resolved": "Resuelto"}
 AUTHORS = {"citizen": "Ciudadano", "bot": "Asistente", "agent": "Agente", "system": "Sistema"}
+CHANNELS = {"whatsapp": "WhatsApp", "sms": "SMS"}
+# Our queue states, then Twilio's delivery states.
+DELIVERY = {
+    "pending": "en cola",
+    "processing": "enviando",
+    "done": "enviado",
+    "failed": "no se envió",
+    "accepted": "aceptado",
+    "queued": "en Twilio",
+    "sending": "enviando",
+    "sent": "enviado",
+    "delivered": "entregado",
+    "read": "leído",
+    "undelivered": "no entregado",
+}
 
 
 def localtime(value: datetime | None) -> str:
@@ -25,4 +40,12 @@ def localtime(value: datetime | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(localtime)
-    app.context_processor(lambda: {"reasons": REASONS, "statuses": STATUSES, "authors": AUTHORS})
+    app.context_processor(
+        lambda: {
+            "reasons": REASONS,
+            "statuses": STATUSES,
+            "authors": AUTHORS,
+            "channels": CHANNELS,
+            "delivery": DELIVERY,
+        }
+    )

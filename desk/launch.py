@@ -32,6 +32,7 @@ def environment() -> dict[str, str]:
     dotenv = {k: v for k, v in dotenv_values(".env").items() if v is not None}
     env = {**dev_secrets(), **dotenv, **os.environ}
     env.setdefault("PORT", "5000")
+    env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{env['PORT']}")
     env.setdefault("DESK_URL", f"http://127.0.0.1:{env['PORT']}")  # for the action server
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     return env
@@ -44,7 +45,7 @@ def main() -> None:
     demo = subprocess.run(
         [*flask, "seed-demo"], env=env, check=False, capture_output=True, text=True
     )
-    base = env.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{env['PORT']}").rstrip("/")
+    base = env["PUBLIC_BASE_URL"].rstrip("/")
     print(f"\n  Desk:       {base}/cases/")
     if demo.returncode == 0:
         print(f"  Simulator:  {base}/simulator/")

@@ -57,7 +57,7 @@ def test_the_case_page_shows_the_whole_conversation_with_delivery_status(
 
     assert "quiero un agente" in page
     assert "Tu folio es …" in page
-    assert "delivered" in page
+    assert "entregado" in page  # Twilio's "delivered", in the agents' language
     assert "Resolver" in page
 
 
