@@ -40,7 +40,7 @@ $(DESK_VENV)/.installed: pyproject.toml
 	@$(DESK_PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	  || { echo "The desk needs Python 3.11 or newer; $(DESK_PYTHON) is older." >&2; exit 1; }
 	$(DESK_PYTHON) -m venv $(DESK_VENV)
-	$(DESK_VENV)/bin/pip install $(PIP_QUIET) -e ".[desk,dev]" 2> >(grep -v "is ignored" >&2)
+	$(DESK_VENV)/bin/pip install $(PIP_QUIET) -e ".[desk,dev,browser]" 2> >(grep -v "is ignored" >&2)
 	@touch $@
 
 $(BOT_VENV)/.installed: pyproject.toml

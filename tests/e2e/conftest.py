@@ -17,6 +17,14 @@ def stack(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def sandbox_stack(tmp_path_factory):
+    """The embedded default, as `make run` starts it: sandbox transport, simulator on."""
+    running = Stack(tmp_path_factory.mktemp("sandbox"), sandbox=True).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
 def db(stack):
     # A plain engine: the desk's own takes SQLite's write lock on BEGIN, and this
     # long-lived reader must not hold it while the system works.

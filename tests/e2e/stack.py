@@ -42,6 +42,8 @@ class Stack:
     auth_token: str = field(default_factory=lambda: secrets.token_hex(16))
     rasa_token: str = field(default_factory=lambda: secrets.token_hex(16))
     desk_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    # The embedded default: no Twilio account, replies delivered locally, simulator on.
+    sandbox: bool = False
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     standin: TwilioStandIn = field(default_factory=TwilioStandIn)
 
@@ -160,15 +162,22 @@ class Stack:
         )
 
     def _env(self) -> dict[str, str]:
+        twilio = (
+            {}
+            if self.sandbox
+            else {
+                "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+                "TWILIO_API_BASE_URL": self.standin.url,
+            }
+        )
         return {
             **os.environ,
+            **twilio,
             "RASA_TELEMETRY_ENABLED": "false",
             "DESK_INSTANCE_PATH": str(self.workdir / "instance"),
             "DATABASE_URL": self.database_url,
             "PUBLIC_BASE_URL": self.desk_url,
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": self.auth_token,
-            "TWILIO_API_BASE_URL": self.standin.url,
             "RASA_URL": self.rasa_url,
             "RASA_TOKEN": self.rasa_token,
             "DESK_API_TOKEN": self.desk_token,

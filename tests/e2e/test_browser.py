@@ -1,0 +1,110 @@
+"""The embedded default in a real browser (Debian's Chromium, driven by Playwright):
+a citizen on the simulator phone and an agent in the desk, as a new user would try it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from desk.models import Agent
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+WAIT_MS = 90_000  # the assistant's first answer can take a while on a busy 2-core machine
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def demo_agent(sandbox_stack):
+    engine = sa.create_engine(sandbox_stack.database_url)
+    with Session(engine) as session:
+        agent = Agent(email="demo@cab.gob.mx", name="Agente Demo")
+        agent.set_password("demo-ventanilla")
+        session.add(agent)
+        session.commit()
+    engine.dispose()
+    return "demo@cab.gob.mx", "demo-ventanilla"
+
+
+def thread_has(phone, text: str) -> None:
+    phone.wait_for_function(
+        "text => [...document.querySelectorAll('#thread li')]"
+        ".some(li => li.innerText.includes(text))",
+        arg=text,
+        timeout=WAIT_MS,
+    )
+
+
+def bubbles(phone, text: str) -> int:
+    return phone.evaluate(
+        "text => [...document.querySelectorAll('#thread li')]"
+        ".filter(li => li.innerText.includes(text)).length",
+        text,
+    )
+
+
+def say(phone, text: str) -> None:
+    phone.fill("#body", text)
+    phone.click("#compose button")
+
+
+def test_simulator_handoff_agent_reply_resolve_and_the_assistant_again(
+    sandbox_stack, browser, demo_agent
+):
+    base = sandbox_stack.desk_url
+    phone = browser.new_page()
+    phone.goto(f"{base}/simulator/")
+    phone.fill("#phone", "+5215533334444")
+
+    say(phone, "hola")
+    thread_has(phone, "asistente del Centro de Atención al Bienestar")
+    say(phone, "quiero hablar con un agente")
+    thread_has(phone, "Tu folio es")
+    folio = re.search(r"CAB-\d{4}-\d{6}", phone.inner_text("#thread")).group()
+
+    desk = browser.new_page()
+    desk.goto(f"{base}/cases/")
+    desk.fill("#email", demo_agent[0])
+    desk.fill("#password", demo_agent[1])
+    desk.click("button[type=submit]")
+    desk.click(f"text={folio}")
+    assert "quiero hablar con un agente" in desk.inner_text(".transcript")
+    desk.fill("#body", "Hola, soy del Centro. ¿En qué te ayudo?")
+    desk.click("form.reply button")
+    thread_has(phone, "soy del Centro")
+
+    desk.click("form.resolve button")
+    thread_has(phone, f"Tu caso {folio} quedó resuelto")
+    say(phone, "hola otra vez")
+    phone.wait_for_function(
+        "() => [...document.querySelectorAll('#thread li')]"
+        ".filter(li => li.innerText.includes('asistente del Centro')).length >= 2",
+        timeout=WAIT_MS,
+    )
+    assert bubbles(phone, "asistente del Centro") == 2
+    assert "No hay casos abiertos." in desk.inner_text("main")
