@@ -14,36 +14,11 @@ from desk.models import Conversation
 from desk.models import message as m
 from desk.services import audit, outbound
 
-# Twilio's default keywords on long codes, plus the Spanish ones it does not know.
-OPT_OUT = {
-    "stop",
-    "stopall",
-    "unsubscribe",
-    "cancel",
-    "end",
-    "quit",
-    "revoke",
-    "optout",
-    "baja",
-    "alto",
-    "darme de baja",
-    "dar de baja",
-}
-OPT_IN = {"start", "unstop", "yes", "alta", "darme de alta"}
-# On SMS, Twilio itself answers its own keywords; a second confirmation would be noise.
-ANSWERED_BY_TWILIO_ON_SMS = {
-    "stop",
-    "stopall",
-    "unsubscribe",
-    "cancel",
-    "end",
-    "quit",
-    "revoke",
-    "optout",
-    "start",
-    "unstop",
-    "yes",
-}
+# Twilio's default keywords on long codes; on SMS Twilio answers them itself.
+TWILIO_OPT_OUT = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}
+TWILIO_OPT_IN = {"start", "unstop", "yes"}
+OPT_OUT = TWILIO_OPT_OUT | {"baja", "alto", "darme de baja", "dar de baja"}
+OPT_IN = TWILIO_OPT_IN | {"alta", "darme de alta"}
 
 NOTICES = {
     ("out", "es"): "Listo, ya no recibirás mensajes del asistente. Si cambias de opinión, "
@@ -80,8 +55,8 @@ def apply(session: Session, conversation: Conversation, word: str) -> None:
         conversation=conversation,
         keyword=word,
     )
-    if conversation.channel == "sms" and word in ANSWERED_BY_TWILIO_ON_SMS:
-        return
+    if conversation.channel == "sms" and word in TWILIO_OPT_OUT | TWILIO_OPT_IN:
+        return  # Twilio already confirmed it; a second confirmation would be noise
     language = conversation.language if conversation.language in ("es", "en") else "es"
     outbound.enqueue(
         session,

@@ -17,12 +17,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from desk import create_app  # noqa: E402
 from desk.cli import upgrade_database  # noqa: E402
 from tests.bench.stats import summary  # noqa: E402
+from tests.support.postgres import temporary_schema, unreachable_reason  # noqa: E402
 
 TOKEN = "bench-token"
 BASE = "https://desk.example.test"
@@ -75,23 +75,12 @@ def main() -> None:
     os.environ["DESK_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="bench-instance-")
     with tempfile.TemporaryDirectory() as folder:
         run(f"sqlite:///{folder}/bench.db", count)
-    server = os.environ.get(
-        "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    )
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    except sa.exc.OperationalError as error:
-        print(f"PostgreSQL skipped: {error.orig}")
+    reason = unreachable_reason()
+    if reason:
+        print(f"PostgreSQL skipped: {reason}")
         return
-    try:
-        run(f"{server}?options=-csearch_path%3D{schema}", count)
-    finally:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        engine.dispose()
+    with temporary_schema("bench") as url:
+        run(url, count)
 
 
 if __name__ == "__main__":

@@ -26,8 +26,8 @@ from desk.db import get_session
 from desk.models import Agent, Case, Conversation, Message
 from desk.models import message as m
 from desk.services import cases
+from tests.support.postgres import temporary_schema, unreachable_reason
 
-PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 AUTH_TOKEN = "test-twilio-auth-token"
 BASE_CONFIG: dict[str, Any] = {
     "TESTING": True,
@@ -57,23 +57,13 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def postgresql_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = sa.create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    try:
-        connection = server.connect()
-    except sa.exc.OperationalError as error:
-        reason = f"PostgreSQL is not reachable at {PG_SERVER} ({error.orig})"
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason}, and REQUIRE_POSTGRES=1 (CI) needs it")
+    reason = unreachable_reason()
+    if reason and os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"{reason}, and REQUIRE_POSTGRES=1 (CI) needs it")
+    if reason:
         pytest.skip(reason)
-    schema = f"desk_test_{uuid.uuid4().hex[:10]}"
-    connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    url = f"{PG_SERVER}?options=-csearch_path%3D{schema}"
-    try:
+    with temporary_schema("desk_test") as url:
         yield _migrated(url, str(tmp_path_factory.mktemp("pg")))
-    finally:
-        connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        connection.close()
-        server.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from desk.bot_client import BotClient, BotUnavailable
+from tests.support.json_standin import JsonStandIn
 
 
 @pytest.fixture
 def rasa():
-    calls: list[dict] = []
     answer = {
         "status": 200,
         "body": {
@@ -22,44 +18,21 @@ def rasa():
                 {"recipient_id": "k", "image": "x.png"},
             ],
             "intent": {"name": "greet", "confidence": 0.91},
+            "language": "es",
         },
     }
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            calls.append(
-                {
-                    "path": self.path,
-                    "auth": self.headers.get("Authorization"),
-                    "json": json.loads(body),
-                }
-            )
-            payload = json.dumps(answer["body"]).encode()
-            self.send_response(answer["status"])
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    ).start()
-    yield {"url": f"http://127.0.0.1:{server.server_address[1]}", "calls": calls, "answer": answer}
-    server.shutdown()
-    server.server_close()
+    server = JsonStandIn(lambda method, path, headers, body: (answer["status"], answer["body"]))
+    server.answer = answer
+    yield server
+    server.stop()
 
 
 def test_send_posts_to_the_desk_channel_with_the_token_and_reads_the_parse(rasa):
-    client = BotClient(rasa["url"], "rasa-token")
+    client = BotClient(rasa.url, "rasa-token")
 
     reply = client.send("conv-key", "¡Hola!", message_id="7", metadata={"channel": "sms"})
 
-    [call] = rasa["calls"]
+    [call] = rasa.calls
     assert call["path"] == "/webhooks/desk/webhook"
     assert call["auth"] == "Bearer rasa-token"
     assert call["json"] == {
@@ -69,22 +42,22 @@ def test_send_posts_to_the_desk_channel_with_the_token_and_reads_the_parse(rasa)
         "metadata": {"channel": "sms"},
     }
     assert reply.texts == ["¡Hola!"]
-    assert (reply.intent, reply.confidence) == ("greet", 0.91)
+    assert (reply.intent, reply.confidence, reply.language) == ("greet", 0.91, "es")
 
 
 def test_resume_posts_resume_and_the_missing_listen_with_the_api_token(rasa):
-    BotClient(rasa["url"], "rasa-token").resume("conv-key")
+    BotClient(rasa.url, "rasa-token").resume("conv-key")
 
-    [call] = rasa["calls"]
+    [call] = rasa.calls
     assert call["path"] == "/conversations/conv-key/tracker/events?token=rasa-token"
     assert call["json"] == [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
 
 
 def test_a_server_error_means_unavailable(rasa):
-    rasa["answer"]["status"] = 500
+    rasa.answer["status"] = 500
 
     with pytest.raises(BotUnavailable, match="500"):
-        BotClient(rasa["url"], "t").send("k", "hola", message_id="1", metadata={})
+        BotClient(rasa.url, "t").send("k", "hola", message_id="1", metadata={})
 
 
 def test_a_closed_port_means_unavailable():
