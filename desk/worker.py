@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -77,8 +76,15 @@ class Worker:
         return rounds
 
     def run_forever(self) -> None:
-        wait = self._waiter()
+        waker = Waker(self.app.config["DATABASE_URL"], self.stopping)
         log.info("worker started (transport=%s)", self.transport.name)
+        try:
+            self._loop(waker)
+        finally:
+            waker.close()
+        log.info("worker stopped")
+
+    def _loop(self, waker: Waker) -> None:
         while not self.stopping.is_set():
             try:
                 worked = self.run_once()
@@ -88,27 +94,45 @@ class Worker:
                 log.exception("worker round failed")
                 worked = False
             if not worked:
-                wait(self.app.config["WORKER_POLL_SECONDS"])
-        log.info("worker stopped")
+                waker.wait(self.app.config["WORKER_POLL_SECONDS"])
 
     def stop(self, *_args: Any) -> None:
         self.stopping.set()
 
-    def _waiter(self) -> Callable[[float], None]:
-        """Sleep until more work may be due: LISTEN/NOTIFY on PostgreSQL, polling elsewhere."""
-        url = self.app.config["DATABASE_URL"]
-        if not url.startswith("postgresql"):
-            return lambda seconds: self.stopping.wait(seconds)
-        conn = psycopg.connect(
-            url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+
+class Waker:
+    """Sleeps until more work may be due: LISTEN/NOTIFY on PostgreSQL, polling elsewhere."""
+
+    def __init__(self, database_url: str, stopping: threading.Event) -> None:
+        self.stopping = stopping
+        self.conninfo = (
+            database_url.replace("postgresql+psycopg://", "postgresql://")
+            if database_url.startswith("postgresql")
+            else None
         )
-        conn.execute(f"LISTEN {queue.CHANNEL}")
+        self.connection: psycopg.Connection[Any] | None = None
 
-        def wait(seconds: float) -> None:
-            for _ in conn.notifies(timeout=seconds, stop_after=1):
-                pass
+    def wait(self, seconds: float) -> bool:
+        """True when a notification ended the wait, False when the time ran out."""
+        if self.conninfo is None:
+            self.stopping.wait(seconds)
+            return False
+        try:
+            if self.connection is None:
+                self.connection = psycopg.connect(self.conninfo, autocommit=True)
+                self.connection.execute(f"LISTEN {queue.CHANNEL}")
+            return any(True for _ in self.connection.notifies(timeout=seconds, stop_after=1))
+        except psycopg.Error:
+            # A lost listening connection only costs promptness: poll, reconnect later.
+            log.warning("LISTEN connection lost; polling until it is back", exc_info=True)
+            self.close()
+            self.stopping.wait(seconds)
+            return False
 
-        return wait
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
 def run(app: Flask) -> None:
