@@ -60,14 +60,6 @@ def thread_has(phone, text: str) -> None:
     )
 
 
-def bubbles(phone, text: str) -> int:
-    return phone.evaluate(
-        "text => [...document.querySelectorAll('#thread li')]"
-        ".filter(li => li.innerText.includes(text)).length",
-        text,
-    )
-
-
 def bot_bubbles(phone) -> int:
     return phone.evaluate(
         "() => [...document.querySelectorAll('#thread li small')]"
