@@ -1,6 +1,6 @@
 """A local HTTP server that records requests and answers JSON: the stand-in for the
-Rasa server (desk tests) and for the desk API (action tests). Standard library only,
-so both runtimes can use it."""
+Rasa server (desk tests), the desk API (action tests) and, under TwilioStandIn,
+Twilio's REST API. Standard library only, so both runtimes can use it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
-# (method, path, headers, JSON body or None) -> (status, JSON answer)
+# (method, path, headers, body: parsed JSON, form fields, or None) -> (status, JSON answer)
 Responder = Callable[[str, str, dict[str, str], Any], tuple[int, Any]]
 
 
@@ -23,8 +24,14 @@ class JsonStandIn:
         class Handler(BaseHTTPRequestHandler):
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length)) if length else None
+                raw = self.rfile.read(length).decode() if length else ""
                 headers = dict(self.headers)
+                if not raw:
+                    body = None
+                elif headers.get("Content-Type", "").startswith("application/json"):
+                    body = json.loads(raw)
+                else:  # form-encoded, as Twilio's client sends
+                    body = {k: v[0] for k, v in parse_qs(raw).items()}
                 standin.calls.append(
                     {
                         "method": self.command,
