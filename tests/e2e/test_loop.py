@@ -52,7 +52,11 @@ def test_handoff_agent_reply_resolve_and_the_assistant_answers_again(stack, db):
     assert (case.status, case.reason) == ("open", "citizen_request")
     assert conversation_of(db, phone).mode == "human"
 
-    # The next message lands in the case, and the assistant says nothing.
+    # The next message lands in the case, and the assistant says nothing. (First let
+    # the one-time privacy notice, queued right after the folio, arrive.)
+    stack.wait_for(
+        lambda: [r for r in stack.replies_to(phone) if "privacidad" in r.body], "the privacy notice"
+    )
     replies_so_far = len(stack.replies_to(phone))
     stack.citizen_says(phone, "es sobre mi pensión, no me ha llegado")
     landed = stack.wait_for(
