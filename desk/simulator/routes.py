@@ -24,17 +24,21 @@ def phone() -> str:
 @bp.post("/api/sign")
 def sign() -> dict[str, Any]:
     """Build and sign the webhook Twilio would send for what the citizen typed."""
-    channel, phone_number, body = _read_message()
-    prefix = "whatsapp:" if channel == "whatsapp" else ""
+    payload = request.get_json(silent=True) or {}
+    phone_number = (payload.get("phone") or "").replace(" ", "")
+    citizen, desk = _addresses(payload.get("channel"), phone_number)
+    body = payload.get("body") or ""
+    if not body.strip():
+        abort(400, "write a message")
     params = {
         "MessageSid": "SM" + uuid.uuid4().hex,
         "AccountSid": "AC" + "0" * 32,
-        "From": prefix + phone_number,
-        "To": prefix + DESK_NUMBER,
+        "From": citizen,
+        "To": desk,
         "Body": body,
         "NumMedia": "0",
     }
-    if channel == "whatsapp":
+    if citizen.startswith("whatsapp:"):
         params |= {"ProfileName": "Simulador", "WaId": phone_number.lstrip("+")}
     path = url_for("channels.twilio_inbound")
     url = signature.public_url_for(path)
@@ -44,17 +48,11 @@ def sign() -> dict[str, Any]:
 @bp.get("/api/messages")
 def messages() -> dict[str, Any]:
     """What the phone shows: the conversation's messages after ``after``."""
-    channel = request.args.get("channel", "whatsapp")
-    phone_number = request.args.get("phone", "")
+    citizen, desk = _addresses(request.args.get("channel"), request.args.get("phone", ""))
     after = request.args.get("after", 0, type=int)
-    if channel not in ("whatsapp", "sms") or not PHONE_RE.match(phone_number):
-        abort(400, "channel must be whatsapp or sms and phone an E.164 number like +5215512345678")
-    prefix = "whatsapp:" if channel == "whatsapp" else ""
     session = get_session()
     conversation = session.scalars(
-        sa.select(Conversation).filter_by(
-            citizen_address=prefix + phone_number, desk_address=prefix + DESK_NUMBER
-        )
+        sa.select(Conversation).filter_by(citizen_address=citizen, desk_address=desk)
     ).first()
     if conversation is None:
         return {"messages": []}
@@ -77,15 +75,11 @@ def messages() -> dict[str, Any]:
     }
 
 
-def _read_message() -> tuple[str, str, str]:
-    payload = request.get_json(silent=True) or {}
-    channel = payload.get("channel")
-    phone_number = (payload.get("phone") or "").replace(" ", "")
-    body = payload.get("body") or ""
+def _addresses(channel: str | None, phone_number: str) -> tuple[str, str]:
+    """(citizen, desk) as Twilio writes them, with the whatsapp: prefix on WhatsApp."""
     if channel not in ("whatsapp", "sms"):
         abort(400, "channel must be whatsapp or sms")
     if not PHONE_RE.match(phone_number):
         abort(400, "phone must be an E.164 number like +5215512345678")
-    if not body.strip():
-        abort(400, "write a message")
-    return channel, phone_number, body
+    prefix = "whatsapp:" if channel == "whatsapp" else ""
+    return prefix + phone_number, prefix + DESK_NUMBER
