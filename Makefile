@@ -78,7 +78,7 @@ unit-desk: setup
 	$(DESK_VENV)/bin/pytest tests/desk
 
 unit-bot: setup
-	$(BOT_VENV)/bin/pytest -p no:cacheprovider tests/actions tests/catalog
+	$(BOT_VENV)/bin/pytest -p no:cacheprovider tests/actions tests/catalog tests/bot tests/nlu
 
 # Not --fail-on-warnings: responses sent by custom actions (utter_handoff…) are
 # reported as "not used in any story", which is expected here.

@@ -11,34 +11,58 @@ from dataclasses import dataclass
 
 from actions.catalog import Catalog, Procedure
 
-TOPICS = ("what", "requirements", "cost", "where", "duration", "status")
+TOPICS = ("what", "requirements", "cost", "where", "duration", "status", "problems")
 # The topics a citizen can pick by number after hearing about a procedure.
-TOPIC_MENU = ("requirements", "cost", "where", "duration")
+TOPIC_MENU = ("requirements", "cost", "where", "duration", "problems")
 
 TEXT = {
     "es": {
         "confirm": "Confírmalo en el sitio oficial: {url}",
         "official": "Sitio oficial: {url}",
-        "requirements": "Requisitos para {name}:",
-        "topic_menu": "¿Qué más quieres saber? 1 requisitos · 2 costo · 3 dónde/cómo · 4 tiempo",
+        "topic_menu": "¿Qué más quieres saber? 1 requisitos · 2 costo · 3 dónde/cómo · "
+        "4 tiempo · 5 problemas",
         "menu_intro": "Elige un número:",
         "menu_outro": "O escribe «agente» para hablar con una persona.",
-        "status": "No puedo ver pagos ni registros personales de {name}.",
+        "status": "No puedo ver pagos ni registros personales.",
         "status_phone": "Informes: {phone} ({label}).",
         "status_site": "Consulta tu caso en {url}",
         "status_human": "Si necesitas ayuda con tu caso, escribe «agente».",
+        "problem_unknown": "No tengo la solución de ese problema.",
+        "problem_phone": "Si no se resuelve, llama al {phone}: {label}.",
+        "offer_person": "¿Quieres que te pase con una persona del Centro? Responde «sí».",
     },
     "en": {
         "confirm": "Please confirm it on the official site: {url}",
         "official": "Official site: {url}",
-        "requirements": "What you need for {name}:",
-        "topic_menu": "What else? 1 requirements · 2 cost · 3 where/how · 4 time",
+        "topic_menu": "What else? 1 requirements · 2 cost · 3 where/how · 4 time · 5 problems",
         "menu_intro": "Pick a number:",
         "menu_outro": 'Or write "agent" to talk to a person.',
-        "status": "I cannot see personal payments or registrations for {name}.",
+        "status": "I cannot see personal payments or registrations.",
         "status_phone": "Information: {phone} ({label}).",
         "status_site": "Check yours at {url}",
         "status_human": 'If you need help with your case, write "agent".',
+        "problem_unknown": "I do not have the fix for that problem.",
+        "problem_phone": "If that does not solve it, call {phone}: {label}.",
+        "offer_person": 'Would you like me to pass you to a person at the Centro? Reply "yes".',
+    },
+}
+# What each answer is about, after the procedure's name: "Pasaporte mexicano — costo".
+LABELS = {
+    "es": {
+        "requirements": "requisitos",
+        "cost": "costo",
+        "where": "dónde y cómo",
+        "duration": "tiempo",
+        "status": "pagos y registro",
+        "problems": "problemas",
+    },
+    "en": {
+        "requirements": "requirements",
+        "cost": "cost",
+        "where": "where and how",
+        "duration": "how long",
+        "status": "payments and registration",
+        "problems": "problems",
     },
 }
 
@@ -47,25 +71,46 @@ TEXT = {
 class Answer:
     body: list[str]  # paragraphs; on SMS the tail may give way to the closing line
     closing: str | None = None  # the official link or "confirm it there": always kept
+    # The procedure's name, full and short, and what the answer tells about it: the
+    # first words of the answer, so a vague question (and the transcript) shows what
+    # a figure belongs to.
+    subject: tuple[str, str] | None = None
+    label: str | None = None
 
 
-def answer(procedure: Procedure, topic: str, language: str) -> Answer:
-    """What to tell a citizen who asks about ``topic`` of ``procedure``."""
+def about(
+    procedure: Procedure,
+    language: str,
+    label: str | None = None,
+    *,
+    body: list[str],
+    closing: str | None = None,
+) -> Answer:
+    """An answer about ``procedure``, headed by its name and ``label``."""
+    subject = (procedure.name(language), procedure.short_name(language))
+    return Answer(body, closing, subject=subject, label=label)
+
+
+def answer(procedure: Procedure, topic: str, language: str, said: str = "") -> Answer:
+    """What to tell a citizen who asks about ``topic`` of ``procedure``; ``said`` is
+    their message, which picks the problem they have among the known ones."""
     text = TEXT[language]
     url = procedure.official_url
     if topic == "what":
         body = [
-            f"{procedure.name(language)}: {procedure.data['description'][language]}",
+            procedure.data["description"][language],
             procedure.data["audience"][language],
             text["topic_menu"],
         ]
-        return Answer(body, text["official"].format(url=url) if url else None)
+        closing = text["official"].format(url=url) if url else None
+        return about(procedure, language, body=body, closing=closing)
     if topic == "status":
         return _status(procedure, language)
+    if topic == "problems":
+        return _problems(procedure, language, said)
     section = procedure.section(topic)
     if topic == "requirements":
-        items = "\n".join(f"• {item}" for item in section[language])
-        body = [f"{text['requirements'].format(name=procedure.name(language))}\n{items}"]
+        body = ["\n".join(f"• {item}" for item in section[language])]
     else:
         body = [section[language]]
     if topic == "where":
@@ -74,10 +119,11 @@ def answer(procedure: Procedure, topic: str, language: str) -> Answer:
         phones = [f"{p['number']}: {p['label'][language]}" for p in section["phones"]]
         if phones:
             body.append("\n".join(phones))
+    label = LABELS[language][topic]
     if not url:
-        return Answer(body)
+        return about(procedure, language, label, body=body)
     key = "confirm" if section["uncertain"] else "official"
-    return Answer(body, text[key].format(url=url))
+    return about(procedure, language, label, body=body, closing=text[key].format(url=url))
 
 
 def _mentions(text: str, url: str) -> bool:
@@ -88,21 +134,59 @@ def _mentions(text: str, url: str) -> bool:
 def _status(procedure: Procedure, language: str) -> Answer:
     """Personal payments and registrations live in the agencies' systems, not here."""
     text = TEXT[language]
-    where = procedure.section("where")
-    body = [text["status"].format(name=procedure.name(language))]
-    if where["phones"]:
-        phone = where["phones"][0]
+    body = [text["status"]]
+    phone = _first_phone(procedure)
+    if phone:
         body.append(
             text["status_phone"].format(phone=phone["number"], label=phone["label"][language])
         )
     body.append(text["status_human"])
-    url = where["url"] or procedure.official_url
-    return Answer(body, text["status_site"].format(url=url) if url else None)
+    url = procedure.section("where")["url"] or procedure.official_url
+    closing = text["status_site"].format(url=url) if url else None
+    return about(procedure, language, LABELS[language]["status"], body=body, closing=closing)
 
 
-def menu(catalog: Catalog, language: str) -> Answer:
+def _problems(procedure: Procedure, language: str, said: str) -> Answer:
+    """The known problem the citizen describes, or all of them when they did not say
+    which; then the line to call and the offer of a person. A procedure whose facts
+    name no problem still gets the line and the offer, never silence. The offer goes
+    with the closing line, so an SMS cut to three segments still carries it."""
     text = TEXT[language]
-    lines = [f"{p.menu_order} {p.name(language)}" for p in catalog.procedures]
+    section = procedure.section("problems")
+    items = section["items"]
+    matching = procedure.problems_described(said)
+    if matching:
+        body = [matching[0][language]]
+    elif items:
+        body = ["\n".join(f"• {item['about'][language]}: {item[language]}" for item in items)]
+    else:
+        body = [text["problem_unknown"]]
+    phone = _first_phone(procedure)
+    if phone and not any(phone["number"] in part for part in body):
+        body.append(
+            text["problem_phone"].format(phone=phone["number"], label=phone["label"][language])
+        )
+    url = procedure.official_url
+    closing = text["offer_person"]
+    if url:
+        key = "confirm" if section["uncertain"] else "official"
+        closing += "\n" + text[key].format(url=url)
+    label = matching[0]["about"][language] if matching else LABELS[language]["problems"]
+    return about(procedure, language, label, body=body, closing=closing)
+
+
+def _first_phone(procedure: Procedure) -> dict | None:
+    phones = procedure.section("where")["phones"]
+    return phones[0] if phones else None
+
+
+def menu(catalog: Catalog, language: str, only: list[Procedure] | None = None) -> Answer:
+    """The numbered procedures; ``only`` some of them, under their usual numbers."""
+    text = TEXT[language]
+    shown = only or catalog.procedures
+    lines = [f"{p.menu_order} {p.name(language)}" for p in shown]
+    if only:
+        return Answer(["\n".join(lines)])
     return Answer([text["menu_intro"] + "\n" + "\n".join(lines)], text["menu_outro"])
 
 
@@ -131,6 +215,8 @@ def for_channel(reply: Answer, channel: str) -> list[str]:
     limit. SMS: within three segments where possible; the body is cut at a line or
     sentence, never the closing line (the official link, or "confirm it there")."""
     body = [p.strip() for p in reply.body if p and p.strip()]
+    if reply.subject:
+        body = [_heading(reply, channel, body[0] if body else ""), *body[1:]]
     closing = [reply.closing] if reply.closing else []
     if channel != "sms" or sms_segments("\n\n".join(body + closing)) <= SMS_SEGMENTS:
         return _pack(body + closing, TWILIO_MAX)
@@ -142,6 +228,17 @@ def for_channel(reply: Answer, channel: str) -> list[str]:
             break
         kept = candidate
     return ["\n\n".join([kept + " …", *closing])]
+
+
+def _heading(reply: Answer, channel: str, first: str) -> str:
+    """The procedure's name opens the answer: in full on WhatsApp, short on SMS."""
+    assert reply.subject is not None
+    name = reply.subject[1] if channel == "sms" else reply.subject[0]
+    if reply.label is None:
+        return f"{name}: {first}"
+    if channel == "sms":
+        return f"{name} ({reply.label}): {first}"
+    return f"{name} — {reply.label}\n{first}"
 
 
 SENTENCE_END = re.compile(r"(?<=[a-záéíóúñ0-9)][.!?])\s+(?=[A-ZÁÉÍÓÚÑ¿¡])")

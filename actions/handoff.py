@@ -1,5 +1,6 @@
-"""Handing the citizen to a person: on request, for a complaint, or after two misses
-in a row (not understood, or out of scope)."""
+"""Handing the citizen to a person: on request, when fed up with the assistant, for a
+complaint, after two misses in a row (not understood, or out of scope), or on a "sí"
+to the person offered after a problem."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from rasa_sdk.events import ConversationPaused, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import desk_client
-from actions.procedures import show_menu
+from actions.frustration import is_frustrated, lost
+from actions.procedures import PERSON_OFFERED, show_menu
 
 CITIZEN_REQUEST = "citizen_request"
 BOT_FALLBACK = "bot_fallback"
 COMPLAINT = "complaint"
+FRUSTRATION = "frustration"
 MISSES = {"nlu_fallback", "out_of_scope"}
 CLARIFY = {
     "es": "No estoy seguro de entenderte. ¿Es sobre alguno de estos trámites?",
@@ -46,7 +49,26 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        return hand_off(dispatcher, tracker, COMPLAINT if intent == COMPLAINT else CITIZEN_REQUEST)
+        if intent == COMPLAINT:
+            return hand_off(dispatcher, tracker, COMPLAINT)
+        # Supervisors read handoffs by reason: an angry citizen is a signal of its own.
+        angry = is_frustrated(tracker.latest_message.get("text") or "")
+        return hand_off(dispatcher, tracker, FRUSTRATION if angry else CITIZEN_REQUEST)
+
+
+class ActionAffirm(Action):
+    """A "sí": takes the person offered after a problem; otherwise asks what about."""
+
+    def name(self) -> str:
+        return "action_affirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if tracker.get_slot("menu_context") == PERSON_OFFERED:
+            return hand_off(dispatcher, tracker, CITIZEN_REQUEST)
+        dispatcher.utter_message(response="utter_affirm")
+        return []
 
 
 class ActionFallback(Action):
@@ -58,7 +80,10 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if previous_intent(tracker) in MISSES:
+        # "???" after any answer says it did not help: as much a second miss as any.
+        previous = previous_intent(tracker)
+        puzzled = previous is not None and lost(tracker.latest_message.get("text") or "")
+        if previous in MISSES or puzzled:
             return hand_off(dispatcher, tracker, BOT_FALLBACK)
         events = show_menu(dispatcher, tracker, CLARIFY)
         # Wait for the citizen: when Rasa's core fallback (not the rule) chose this

@@ -13,6 +13,7 @@ REASONS = {
     "bot_fallback": "El asistente no entendió",
     "bot_unavailable": "Asistente no disponible",
     "complaint": "Queja",
+    "frustration": "Molesto con el asistente",
 }
 STATUSES = {"open": "Abierto", "resolved": "Resuelto"}
 AUTHORS = {"citizen": "Ciudadano", "bot": "Asistente", "agent": "Agente", "system": "Sistema"}

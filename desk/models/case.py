@@ -22,7 +22,8 @@ CITIZEN_REQUEST = "citizen_request"
 BOT_FALLBACK = "bot_fallback"
 BOT_UNAVAILABLE = "bot_unavailable"
 COMPLAINT = "complaint"
-REASONS = (CITIZEN_REQUEST, BOT_FALLBACK, BOT_UNAVAILABLE, COMPLAINT)
+FRUSTRATION = "frustration"  # fed up with the assistant, without asking in so many words
+REASONS = (CITIZEN_REQUEST, BOT_FALLBACK, BOT_UNAVAILABLE, COMPLAINT, FRUSTRATION)
 
 # Folios carry the year as the citizen lives it, not UTC's.
 LOCAL_TZ = ZoneInfo("America/Mexico_City")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from actions.handoff import ActionFallback, ActionHandoff, previous_intent
+from actions.handoff import ActionAffirm, ActionFallback, ActionHandoff, previous_intent
 from tests.actions.conftest import make_tracker, user
 
 
@@ -99,3 +99,46 @@ def test_the_previous_intent_is_the_one_before_the_current_message():
     tracker = make_tracker([user("hola", "greet"), user("gracias", "thanks")])
 
     assert previous_intent(tracker) == "greet"
+
+
+def test_a_citizen_fed_up_with_the_assistant_reaches_a_person_marked_as_such(desk, dispatcher):
+    tracker = make_tracker([user("ya me cansé de este robot, páseme a alguien", "human_handoff")])
+
+    run(ActionHandoff(), dispatcher, tracker)
+
+    assert desk.opened[0]["reason"] == "frustration"
+    assert dispatcher.messages[0]["folio"] == "CAB-2026-000007"
+
+
+def test_yes_to_the_person_offered_after_a_problem_hands_off(desk, dispatcher):
+    tracker = make_tracker(
+        [user("sí", "affirm")], slots={"menu_context": "person", "procedure": "llave_mx"}
+    )
+
+    events = run(ActionAffirm(), dispatcher, tracker)
+
+    assert desk.opened == [
+        {"conversation": "conv-key", "reason": "citizen_request", "topic": "llave_mx"}
+    ]
+    assert events == [{"event": "pause", "timestamp": None}]
+
+
+def test_yes_with_nothing_offered_asks_which_procedure(desk, dispatcher):
+    run(ActionAffirm(), dispatcher, make_tracker([user("si", "affirm")]))
+
+    assert desk.opened == []
+    assert dispatcher.messages[0]["response"] == "utter_affirm"
+
+
+def test_question_marks_after_an_answer_that_did_not_help_reach_a_person(desk, dispatcher):
+    tracker = make_tracker([user("cuanto cuesta", "ask_cost"), user("y???", "nlu_fallback")])
+
+    run(ActionFallback(), dispatcher, tracker)
+
+    assert desk.opened[0]["reason"] == "bot_fallback"
+
+
+def test_question_marks_as_a_first_message_get_the_menu(desk, dispatcher):
+    run(ActionFallback(), dispatcher, make_tracker([user("???", "nlu_fallback")]))
+
+    assert desk.opened == []

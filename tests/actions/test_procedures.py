@@ -37,7 +37,7 @@ def test_requirements_for_the_named_procedure(dispatcher):
     events = run(ActionAnswerProcedure(), dispatcher, tracker)
 
     [answer] = texts(dispatcher)
-    assert answer.startswith("Requisitos para Pasaporte mexicano:")
+    assert answer.startswith("Pasaporte mexicano — requisitos\n• ")
     assert "acta de nacimiento" in answer
     assert "https://www.gob.mx/pasaporte" in answer
     assert slots(events) == {
@@ -132,7 +132,7 @@ def test_a_number_after_an_overview_picks_a_topic(dispatcher):
     events = run(ActionSelectOption(), dispatcher, tracker)
 
     assert slots(events)["topic"] == "cost"
-    assert texts(dispatcher)[0].startswith("Gratis.")
+    assert texts(dispatcher)[0].startswith("CURP — costo\nGratis.")
 
 
 def test_a_number_off_the_menu_shows_it_again(dispatcher):
@@ -162,7 +162,7 @@ def test_answers_come_in_english_for_english_conversations(dispatcher):
 
     run(ActionAnswerProcedure(), dispatcher, tracker)
 
-    assert texts(dispatcher)[0].startswith("2026 fees")
+    assert texts(dispatcher)[0].startswith("Mexican passport — cost\n2026 fees")
 
 
 @pytest.mark.parametrize("intent", ["ask_what", "ask_requirements", "ask_cost", "ask_where"])
@@ -189,3 +189,71 @@ def test_status_questions_point_to_where_the_citizen_can_check(dispatcher):
     answer = texts(dispatcher)[0]
     assert "No puedo ver pagos ni registros personales" in answer
     assert "800 639 4264" in answer
+
+
+def test_a_problem_gets_what_to_do_and_the_offer_of_a_person(dispatcher):
+    tracker = make_tracker(
+        [user("ya hice mi llave mx pero nunca me llegó el código", "report_problem")]
+    )
+
+    events = run(ActionAnswerProcedure(), dispatcher, tracker)
+
+    [answer] = texts(dispatcher)
+    assert answer.startswith("Llave MX — No llega el correo o el código")
+    assert "spam" in answer
+    assert "¿Quieres que te pase con una persona del Centro? Responde «sí»." in answer
+    assert slots(events) == {"procedure": "llave_mx", "topic": "problems", "menu_context": "person"}
+
+
+def test_a_procedure_named_without_an_entity_is_still_the_one_answered(dispatcher):
+    # Without the NLU resolver (a model trained before it), the action reads the text.
+    tracker = make_tracker([user("oiga y cuanto cuesta el pasaporte de 10 años", "ask_cost")])
+
+    run(ActionAnswerProcedure(), dispatcher, tracker)
+
+    assert texts(dispatcher)[0].startswith("Pasaporte mexicano — costo")
+
+
+def test_a_partial_name_that_fits_several_asks_which_of_those_only(dispatcher):
+    tracker = make_tracker(
+        [user("cuando depositan la pension", "ask_status", entities={"procedure": "pension"})]
+    )
+
+    events = run(ActionAnswerProcedure(), dispatcher, tracker)
+
+    assert texts(dispatcher)[0] == "¿Cuál de estos? Escribe su número:"
+    assert (
+        texts(dispatcher)[1] == "8 Pensión Adultos Mayores\n9 Pensión Mujeres Bienestar (60 a 64)"
+    )
+    assert slots(events) == {"menu_context": "procedures", "topic": "status"}
+
+
+def test_who_asks_can_settle_which_pension_is_meant(dispatcher):
+    text = "my father is 70 and hasn't received his bienestar pension"
+    tracker = make_tracker(
+        [user(text, "report_problem", entities={"procedure": "bienestar pension"})]
+    )
+
+    events = run(ActionAnswerProcedure(), dispatcher, tracker)
+
+    assert slots(events)["procedure"] == "pension_adultos_mayores"
+
+
+def test_when_two_procedures_are_named_the_other_is_offered_in_a_line(dispatcher):
+    text = "en la oficina de pasaportes me dijeron que mi acta tiene un error en la fecha"
+    tracker = make_tracker([user(text, "report_problem", entities={"procedure": "acta"})])
+
+    run(ActionAnswerProcedure(), dispatcher, tracker)
+
+    [answer] = texts(dispatcher)
+    assert answer.startswith("Acta de nacimiento en línea — ")
+    assert "¿Preguntabas por Pasaporte mexicano? Escribe «Pasaporte»." in answer
+
+
+def test_a_partial_name_is_settled_by_what_the_message_rules_out(dispatcher):
+    text = "se puede cobrar la pension de mi abuelo si el no puede ir al banco"
+    tracker = make_tracker([user(text, "ask_where", entities={"procedure": "pension"})])
+
+    events = run(ActionAnswerProcedure(), dispatcher, tracker)
+
+    assert slots(events)["procedure"] == "pension_adultos_mayores"

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from actions import answers
-from actions.catalog import CATALOG_DIR, Catalog, CatalogError, catalog, main, normalize
+from actions.catalog import CATALOG_DIR, Catalog, CatalogError, catalog, main, normalize, words
 
 REQUIRED = {
     "llave_mx",
@@ -31,7 +31,7 @@ REQUIRED = {
     "lineas_atencion",
 }
 FILES = sorted(CATALOG_DIR.glob("*.yml"))
-TOPICS = ("what", "requirements", "cost", "where", "duration", "status")
+TOPICS = answers.TOPICS
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
@@ -137,3 +137,91 @@ def test_every_answer_fits_twilio_and_names_no_figure_outside_the_catalog(proced
 
 def _figures(text: str) -> list[str]:
     return re.findall(r"\$?\d[\d,]*(?:\.\d+)?", normalize(text))
+
+
+SENTENCES = (
+    "hola buenas, una pregunta sobre {name} porfa",
+    "oiga disculpe, me pueden orientar con {name}?",
+    "I need help with {name} please",
+)
+
+
+@pytest.mark.parametrize("procedure", catalog().procedures, ids=lambda p: p.slug)
+def test_every_name_of_a_procedure_is_found_inside_a_sentence(procedure):
+    names = [
+        procedure.name("es"),
+        procedure.name("en"),
+        procedure.short_name("es"),
+        procedure.short_name("en"),
+        *procedure.aliases(),
+    ]
+    for number, name in enumerate(names):
+        sentence = SENTENCES[number % len(SENTENCES)].format(name=name)
+        assert catalog().find(sentence) == procedure, sentence
+
+
+@pytest.mark.parametrize(
+    "message, slug, spelt",
+    [
+        ("ya hice mi llave mx pero nunca me llegó el código", "llave_mx", "llave mx"),
+        ("mi concesión de conagua ya caducó, ¿qué hago?", "conagua", "conagua"),
+        ("what does a passport for my son cost", "pasaporte", "passport"),
+        (
+            "buenas tardes quería saber cuanto cuesta el pasaprote de 10 años",
+            "pasaporte",
+            "pasaprote",
+        ),
+        ("cual es el telefono del pasaporte", "pasaporte", "pasaporte"),
+        ("mis semanas cotisadas del imss", "semanas_cotizadas", "semanas cotisadas"),
+    ],
+)
+def test_a_message_names_its_procedure_with_typos_and_the_directory_last(message, slug, spelt):
+    [first, *_] = catalog().mentions(message)
+
+    assert first.procedure.slug == slug
+    assert normalize(message[first.text_start : first.text_end]) == spelt
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["me llamo juan", "la licencia de manejo", "cuanto cuesta", "q onda", "mi mamá tiene 63"],
+)
+def test_ordinary_words_are_not_taken_for_a_procedure(message):
+    assert catalog().mentions(message) == []
+
+
+@pytest.mark.parametrize("procedure", catalog().procedures, ids=lambda p: p.slug)
+def test_every_answer_opens_with_its_procedures_name_short_on_sms(procedure):
+    for language in ("es", "en"):
+        for topic in TOPICS:
+            reply = answers.answer(procedure, topic, language)
+            [whatsapp, *_] = answers.for_channel(reply, "whatsapp")
+            [sms, *_] = answers.for_channel(reply, "sms")
+            assert whatsapp.startswith(procedure.name(language)), (topic, whatsapp[:60])
+            assert sms.startswith(procedure.short_name(language)), (topic, sms[:60])
+
+
+@pytest.mark.parametrize("procedure", catalog().procedures, ids=lambda p: p.slug)
+def test_a_problem_answer_always_offers_a_person_even_on_sms(procedure):
+    for language, offer in (("es", "Responde «sí»"), ("en", 'Reply "yes"')):
+        for channel in ("whatsapp", "sms"):
+            text = "\n".join(
+                answers.for_channel(answers.answer(procedure, "problems", language), channel)
+            )
+            assert offer in text
+
+
+def test_the_problem_the_citizen_describes_is_the_one_answered():
+    llave = catalog().get("llave_mx")
+
+    reply = answers.answer(llave, "problems", "es", "olvidé mi contraseña de la llave")
+
+    assert "contraseña" in reply.label.lower()
+    assert len(reply.body[0].split("\n")) == 1  # that problem alone, not the whole list
+
+
+def test_short_names_are_names_of_their_own_procedure():
+    for procedure in catalog().procedures:
+        for language in ("es", "en"):
+            assert catalog().resolve(procedure.short_name(language)) == procedure
+            assert words(procedure.short_name(language))

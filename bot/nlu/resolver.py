@@ -1,0 +1,203 @@
+"""The procedure resolver: an NLU component that reads every message beside the intent.
+
+DIET guesses the intent from a few thousand examples; the catalog knows every name
+and alias of every procedure. When a message names a procedure, the assistant must
+answer about it, whatever intent DIET picked: a long greeting that asks about the
+passport in its middle is not a greeting. So this component, last in the pipeline:
+
+- marks the procedure the message names (the catalog's typo-tolerant matcher) as the
+  `procedure` entity, where DIET found none or one the catalog does not know;
+- turns an intent that would ignore a named procedure (fallback, out of scope, small
+  talk) into the question the words show (cost, requirements, a problem…), or into
+  "tell me about it" when they show none;
+- with no procedure named: a message of only question marks is a miss; insults and
+  "páseme a alguien de verdad" ask for a person; an age or a school with a relative
+  asks what programmes apply.
+
+What DIET said is kept under `resolver` in the parse, for trainers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
+
+from actions.catalog import Catalog, Procedure, catalog
+from actions.frustration import is_frustrated, lost, wants_a_person
+from actions.situation import read_situation
+from actions.topics import topic_of
+
+FALLBACK = "nlu_fallback"
+ABOUT_A_PROCEDURE = {
+    "ask_what",
+    "ask_requirements",
+    "ask_cost",
+    "ask_where",
+    "ask_duration",
+    "ask_status",
+    "inform_procedure",
+    "report_problem",
+    "ask_eligibility",
+}
+# The citizen asked for something the named procedure does not change.
+RESPECTED = {"human_handoff", "complaint", "ask_case_status", "change_language"}
+INTENT_OF_TOPIC = {
+    "problems": "report_problem",
+    "status": "ask_status",
+    "cost": "ask_cost",
+    "requirements": "ask_requirements",
+    "duration": "ask_duration",
+    "where": "ask_where",
+}
+
+
+# "4", "la 2", "opción 10": an answer to the last numbered menu, whatever DIET makes
+# of a digit it may never have seen in training.
+MENU_NUMBER = re.compile(
+    r"^\s*(?:(?:opci[oó]n|n[uú]mero|el|la|option|number|the)\s*){0,2}\d{1,2}\s*[.)]?\s*$", re.I
+)
+
+
+def reconsider(
+    text: str, intent: str | None, ranking: list[dict[str, Any]], names_a_procedure: bool
+) -> str | None:
+    """The intent this message should have instead of ``intent``; None to keep it."""
+    if MENU_NUMBER.match(text):
+        return "select_option" if intent != "select_option" else None
+    if lost(text):
+        return FALLBACK if intent != FALLBACK else None
+    if names_a_procedure:
+        if intent in ABOUT_A_PROCEDURE or intent in RESPECTED:
+            return None
+        topic = topic_of(text)
+        if topic is not None:
+            return INTENT_OF_TOPIC[topic]
+        ranked = [r["name"] for r in ranking if r.get("name") in ABOUT_A_PROCEDURE]
+        if intent == FALLBACK and ranked:
+            return ranked[0]  # DIET hesitated between questions about it: its best guess
+        return "inform_procedure"
+    if intent in RESPECTED:
+        return None
+    angry = wants_a_person(text) if intent == "bot_challenge" else is_frustrated(text)
+    if angry:
+        return "human_handoff"
+    if intent != "ask_eligibility" and read_situation(text).known:
+        return "ask_eligibility"
+    return None
+
+
+@DefaultV1Recipe.register(
+    [
+        DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR,
+        DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
+    ],
+    is_trainable=False,
+)
+class ProcedureResolver(GraphComponent):
+    """See the module's docstring. Reads the catalog at start-up; holds no trained state."""
+
+    def __init__(self, config: dict[str, Any], procedures: Catalog | None = None) -> None:
+        self.config = config
+        self._catalog = procedures
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ProcedureResolver:
+        return cls(config)
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._catalog or catalog()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._resolve(message)
+        return messages
+
+    def _resolve(self, message: Message) -> None:
+        text = message.get("text") or ""
+        if not text:
+            return
+        intent = message.get("intent") or {}
+        ranking = message.get("intent_ranking") or []
+        subject = self._subject(message, text, intent.get("name"))
+        better = reconsider(text, intent.get("name"), ranking, subject is not None)
+        if better is None:
+            return
+        confidence = next(
+            (r.get("confidence") for r in ranking if r.get("name") == better),
+            intent.get("confidence"),
+        )
+        message.set(
+            "resolver", {"intent": intent.get("name"), "became": better}, add_to_output=True
+        )
+        message.set("intent", {"name": better, "confidence": confidence}, add_to_output=True)
+
+    def _subject(self, message: Message, text: str, intent: str | None) -> str | None:
+        """The procedure the message is about, put first among its `procedure` entities
+        (the one the actions read); None when it names none."""
+        entities = list(message.get("entities") or [])
+        marked = [e for e in entities if e.get("entity") == "procedure"]
+        others = [e for e in entities if e.get("entity") != "procedure"]
+        mentions = self.catalog.mentions(text)
+        if mentions:
+            problem = intent == "report_problem" or topic_of(text) == "problems"
+            chosen = self.catalog.subject(mentions, problem, text)
+            slug, span = chosen.procedure.slug, (chosen.text_start, chosen.text_end)
+        else:
+            # A name the catalog does not spell out: what DIET marked, if it resolves or
+            # its words point to one procedure alone ("la tarjeta de la beca").
+            slug, span = None, (0, 0)
+            for entity in marked:
+                guesses = self._guesses(str(entity.get("value")), text)
+                if len(guesses) == 1:
+                    slug, span = guesses[0].slug, (entity.get("start", 0), entity.get("end", 0))
+                    break
+        if slug is None:
+            return None
+        # The actions read the first `procedure` entity. DIET's own stays first where it
+        # agrees, and DIET's others stay too: `rasa test nlu` scores DIET on its own.
+        agreeing = next((e for e in marked if self._means(e, slug)), None)
+        first = (
+            {**agreeing, "value": slug}
+            if agreeing
+            else {
+                "entity": "procedure",
+                "value": slug,
+                "start": span[0],
+                "end": span[1],
+                "confidence_entity": 1.0,
+                "extractor": type(self).__name__,
+            }
+        )
+        updated = [first, *(e for e in marked if e is not agreeing), *others]
+        if updated != entities:
+            message.set("entities", updated, add_to_output=True)
+        return slug
+
+    def _means(self, entity: dict[str, Any], slug: str) -> bool:
+        guesses = self._guesses(str(entity.get("value")), "")
+        return [p.slug for p in guesses] == [slug]
+
+    def _guesses(self, value: str, text: str) -> list[Procedure]:
+        """What DIET's words may name: the catalog's resolution, else the procedures its
+        words belong to, narrowed by the rest of the message where they tie."""
+        found = self.catalog.resolve(value)
+        if found is not None:
+            return [found]
+        guesses = self.catalog.candidates(value)
+        if len(guesses) > 1 and text:
+            narrowed = [p for p in self.catalog.candidates(text) if p in guesses]
+            guesses = narrowed or guesses
+        return guesses
