@@ -7,6 +7,7 @@ official site: the assistant never states a doubtful figure as fact.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from actions.catalog import Catalog, Procedure
@@ -29,7 +30,8 @@ TEXT = {
         "status_human": "Si necesitas ayuda con tu caso, escribe «agente».",
         "problem_unknown": "No tengo la solución de ese problema.",
         "problem_phone": "Si no se resuelve, llama al {phone}: {label}.",
-        "offer_person": "¿Quieres que te pase con una persona del Centro? Responde «sí».",
+        "offer_person": "¿Te paso con una persona del Centro? Responde «sí».",
+        "which_problem": "Cuéntame cuál es y te digo qué hacer.",
     },
     "en": {
         "confirm": "Please confirm it on the official site: {url}",
@@ -43,7 +45,8 @@ TEXT = {
         "status_human": 'If you need help with your case, write "agent".',
         "problem_unknown": "I do not have the fix for that problem.",
         "problem_phone": "If that does not solve it, call {phone}: {label}.",
-        "offer_person": 'Would you like me to pass you to a person at the Centro? Reply "yes".',
+        "offer_person": 'Shall I pass you to a person at the Centro? Reply "yes".',
+        "which_problem": "Tell me which one and I will tell you what to do.",
     },
 }
 # What each answer is about, after the procedure's name: "Pasaporte mexicano — costo".
@@ -158,7 +161,8 @@ def _problems(procedure: Procedure, language: str, said: str) -> Answer:
     if matching:
         body = [matching[0][language]]
     elif items:
-        body = ["\n".join(f"• {item['about'][language]}: {item[language]}" for item in items)]
+        # Not said which: the known ones by name; the next message says which.
+        body = ["\n".join(f"• {item['about'][language]}" for item in items), text["which_problem"]]
     else:
         body = [text["problem_unknown"]]
     phone = _first_phone(procedure)
@@ -212,25 +216,46 @@ def sms_segments(text: str) -> int:
 
 def for_channel(reply: Answer, channel: str) -> list[str]:
     """Messages to send. WhatsApp: one message, split between paragraphs past Twilio's
-    limit. SMS: within three segments where possible; the body is cut at a line or
-    sentence, never the closing line (the official link, or "confirm it there")."""
+    limit. SMS: within three segments; the body is cut at a line or sentence, or, when
+    its first sentence alone is too long, at a clause or word, never the closing line
+    (the official link, "confirm it there", the offer of a person)."""
     body = [p.strip() for p in reply.body if p and p.strip()]
     if reply.subject:
-        body = [_heading(reply, channel, body[0] if body else ""), *body[1:]]
+        body = [heading(reply, channel, body[0] if body else ""), *body[1:]]
     closing = [reply.closing] if reply.closing else []
     if channel != "sms" or sms_segments("\n\n".join(body + closing)) <= SMS_SEGMENTS:
         return _pack(body + closing, TWILIO_MAX)
+
+    def fits(text: str) -> bool:
+        return sms_segments("\n\n".join([text + " …", *closing])) <= SMS_SEGMENTS
+
     pieces = _pieces(body)
-    kept = pieces[0][0]  # at least the first sentence, even if it alone is too long
+    named = len(heading(reply, channel, "").rstrip()) if reply.subject else 0
+    kept = pieces[0][0] if fits(pieces[0][0]) else _shorten(pieces[0][0], fits, named)
     for piece, joiner in pieces[1:]:
         candidate = f"{kept}{joiner}{piece}"
-        if sms_segments("\n\n".join([candidate + " …", *closing])) > SMS_SEGMENTS:
+        if not fits(candidate):
             break
         kept = candidate
     return ["\n\n".join([kept + " …", *closing])]
 
 
-def _heading(reply: Answer, channel: str, first: str) -> str:
+CLAUSE_END = re.compile(r"[,;:](?=\s)")
+
+
+def _shorten(sentence: str, fits: Callable[[str], bool], keep: int) -> str:
+    """The longest start of ``sentence`` that fits: up to a clause if one does, else
+    whole words; never shorter than its first ``keep`` characters (the heading that
+    names the procedure), even if that alone is too long."""
+    clauses = [m.start() for m in CLAUSE_END.finditer(sentence) if m.start() > keep]
+    spaces = [i for i, ch in enumerate(sentence) if ch == " " and i > keep]
+    for end in [*reversed(clauses), *reversed(spaces)]:
+        if fits(sentence[:end]):
+            return sentence[:end]
+    return sentence[:keep]
+
+
+def heading(reply: Answer, channel: str, first: str) -> str:
     """The procedure's name opens the answer: in full on WhatsApp, short on SMS."""
     assert reply.subject is not None
     name = reply.subject[1] if channel == "sms" else reply.subject[0]

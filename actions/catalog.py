@@ -11,6 +11,7 @@ import json
 import re
 import sys
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -153,10 +154,12 @@ class Mention:
 # The phone directory: named in passing ("el teléfono del SAT") more than asked about,
 # so any other procedure in the same message is the one meant.
 DIRECTORY = "lineas_atencion"
-# Words that say nothing about which procedure is meant, for word families below.
+# Words that say nothing about which procedure is meant, for word families below
+# ("número" of the NSS and of every phone line, "vida" of Sembrando Vida and of life).
 FILLER = set(
     "de del la las el los lo mi mis tu su sus un una en con para por pa y o a al que q "
-    "the of my your for a an and or to in on with".split()
+    "numero numeros telefono telefonos linea lineas vida "
+    "the of my your for a an and or to in on with number phone help line lines".split()
 )
 
 
@@ -183,17 +186,30 @@ class Catalog:
         self._longest = max((len(name) for name in self._word_names), default=0)
         # Which procedures each word of a name belongs to: "beca" → the grant alone,
         # "pension" → both pensions. For partial names no alias spells out.
-        self._families: dict[str, set[str]] = {}
-        for name, slug in self._word_names.items():
-            for word in name:
-                if word not in FILLER and len(word) > 2:
-                    self._families.setdefault(word, set()).add(slug)
+        self._families = self._word_families(self._word_names.items())
+        # The same from short names alone, to read a whole message by: aliases carry
+        # verbs and time words ("cuántas semanas tengo") that mean nothing elsewhere.
+        self._short_families = self._word_families(
+            (tuple(words(p.short_name(language))), p.slug)
+            for p in self.procedures
+            for language in ("es", "en")
+        )
+
         # Typo candidates by word count and first letter: a message is read in a few ms.
         self._by_shape: dict[tuple[int, str], list[tuple[str, str]]] = {}
         for name, slug in self._word_names.items():
             if name:
                 shape = (len(name), name[0][0])
                 self._by_shape.setdefault(shape, []).append((" ".join(name), slug))
+
+    @staticmethod
+    def _word_families(names: Iterable[tuple[tuple[str, ...], str]]) -> dict[str, set[str]]:
+        families: dict[str, set[str]] = {}
+        for name, slug in names:
+            for word in name:
+                if word not in FILLER and len(word) > 2:
+                    families.setdefault(word, set()).add(slug)
+        return families
 
     @classmethod
     def load(cls, directory: Path = CATALOG_DIR) -> Catalog:
@@ -255,13 +271,15 @@ class Catalog:
         found = self.mentions(text)
         return found[0].procedure if found else None
 
-    def candidates(self, text: str) -> list[Procedure]:
+    def candidates(self, text: str, whole_message: bool = False) -> list[Procedure]:
         """The procedures a partial name may mean ("la beca", "bienestar pension"): those
         that share the most telling words with it, in menu order; none when no word
-        tells. A word of more than three procedures ("registro") tells nothing."""
+        tells. A word of more than three procedures ("registro") tells nothing. A whole
+        message is read against short names only ("la pensión de mi abuelo")."""
+        families = self._short_families if whole_message else self._families
         score: dict[str, int] = {}
         for word in set(words(text)):
-            family = self._families.get(word, set())
+            family = families.get(word, set())
             if len(family) <= 3:
                 for slug in family:
                     score[slug] = score.get(slug, 0) + 1

@@ -102,9 +102,11 @@ def meant(tracker: Tracker) -> tuple[Procedure | None, list[Procedure]]:
     said = tracker.latest_message.get("text") or ""
     mentioned = next(tracker.get_latest_entity_values("procedure"), None)
     found = (catalog().resolve(mentioned) if mentioned else None) or catalog().find(said)
-    if found is not None or not mentioned:
+    if found is not None:
         return found, []
-    guesses = catalog().candidates(mentioned)
+    # Nothing named in full: the words that belong to few procedures ("la pensión de mi
+    # abuelo") are the next best thing.
+    guesses = catalog().candidates(mentioned or said, whole_message=not mentioned)
     remembered = catalog().get(tracker.get_slot("procedure") or "")
     if len(guesses) > 1 and remembered in guesses:
         return remembered, []  # "¿y ya depositaron la pensión?", about the one just discussed

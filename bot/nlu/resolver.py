@@ -28,7 +28,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.catalog import Catalog, Procedure, catalog
+from actions.catalog import Catalog, Procedure, catalog, words
 from actions.frustration import is_frustrated, lost, wants_a_person
 from actions.situation import read_situation
 from actions.topics import topic_of
@@ -47,6 +47,48 @@ ABOUT_A_PROCEDURE = {
 }
 # The citizen asked for something the named procedure does not change.
 RESPECTED = {"human_handoff", "complaint", "ask_case_status", "change_language"}
+# ...when their words say so: "quiero información de teléfono de atención" asks for
+# the phone lines, not for a person or to complain, whatever DIET made of it. Word
+# beginnings, so "quejarme" and "asesora" count.
+ASKS_FOR = {
+    "human_handoff": (
+        "agente",
+        "persona",
+        "asesor",
+        "human",
+        "alguien",
+        "operador",
+        "ejecutiv",
+        "agent",
+        "person",
+        "someone",
+        "somebody",
+        "representative",
+        "operator",
+    ),
+    "complaint": (
+        "queja",
+        "quej",
+        "reclam",
+        "denunci",
+        "groser",
+        "maltrat",
+        "trataron",
+        "corrup",
+        "mordida",
+        "dinero",
+        "cobrar",
+        "cobraron",
+        "plantad",
+        "esperar",
+        "nadie",
+        "complain",
+        "rude",
+        "bribe",
+        "mistreat",
+    ),
+    "ask_case_status": ("folio", "caso", "cab", "reporte", "ticket", "case"),
+}
 INTENT_OF_TOPIC = {
     "problems": "report_problem",
     "status": "ask_status",
@@ -73,14 +115,20 @@ def reconsider(
     if lost(text):
         return FALLBACK if intent != FALLBACK else None
     if names_a_procedure:
-        if intent in ABOUT_A_PROCEDURE or intent in RESPECTED:
+        said = words(text)
+        unfounded = (
+            intent in ASKS_FOR
+            and not any(word.startswith(ASKS_FOR[intent]) for word in said)
+            and not is_frustrated(text)
+        )
+        if not unfounded and (intent in ABOUT_A_PROCEDURE or intent in RESPECTED):
             return None
         topic = topic_of(text)
         if topic is not None:
             return INTENT_OF_TOPIC[topic]
         ranked = [r["name"] for r in ranking if r.get("name") in ABOUT_A_PROCEDURE]
-        if intent == FALLBACK and ranked:
-            return ranked[0]  # DIET hesitated between questions about it: its best guess
+        if (intent == FALLBACK or unfounded) and ranked:
+            return ranked[0]  # DIET's best guess among questions about a procedure
         return "inform_procedure"
     if intent in RESPECTED:
         return None

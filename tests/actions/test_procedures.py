@@ -201,7 +201,7 @@ def test_a_problem_gets_what_to_do_and_the_offer_of_a_person(dispatcher):
     [answer] = texts(dispatcher)
     assert answer.startswith("Llave MX — No llega el correo o el código")
     assert "spam" in answer
-    assert "¿Quieres que te pase con una persona del Centro? Responde «sí»." in answer
+    assert "¿Te paso con una persona del Centro? Responde «sí»." in answer
     assert slots(events) == {"procedure": "llave_mx", "topic": "problems", "menu_context": "person"}
 
 
@@ -253,6 +253,15 @@ def test_when_two_procedures_are_named_the_other_is_offered_in_a_line(dispatcher
 def test_a_partial_name_is_settled_by_what_the_message_rules_out(dispatcher):
     text = "se puede cobrar la pension de mi abuelo si el no puede ir al banco"
     tracker = make_tracker([user(text, "ask_where", entities={"procedure": "pension"})])
+
+    events = run(ActionAnswerProcedure(), dispatcher, tracker)
+
+    assert slots(events)["procedure"] == "pension_adultos_mayores"
+
+
+def test_a_programme_only_hinted_at_in_the_message_is_found_by_its_words(dispatcher):
+    text = "se puede cobrar la pension d mi abuelo si el no puede ir al banco"
+    tracker = make_tracker([user(text, "ask_where")])  # DIET marked nothing
 
     events = run(ActionAnswerProcedure(), dispatcher, tracker)
 

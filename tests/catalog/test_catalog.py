@@ -225,3 +225,24 @@ def test_short_names_are_names_of_their_own_procedure():
         for language in ("es", "en"):
             assert catalog().resolve(procedure.short_name(language)) == procedure
             assert words(procedure.short_name(language))
+
+
+@pytest.mark.parametrize("procedure", catalog().procedures, ids=lambda p: p.slug)
+def test_every_sms_answer_fits_three_segments_and_keeps_its_closing(procedure):
+    for language in ("es", "en"):
+        for topic in TOPICS:
+            reply = answers.answer(procedure, topic, language)
+            [sms] = answers.for_channel(reply, "sms")
+            assert reply.closing is None or sms.endswith(reply.closing)
+            # Only a closing too long by itself (IMSS's 90-character address) may
+            # push past three segments; the name still opens the answer.
+            opening = answers.heading(reply, "sms", "").rstrip()
+            bare = answers.sms_segments(f"{opening} …\n\n{reply.closing or ''}")
+            assert answers.sms_segments(sms) <= max(answers.SMS_SEGMENTS, bare), (topic, language)
+
+
+def test_a_problem_not_described_lists_the_known_ones_and_asks_which():
+    reply = answers.answer(catalog().get("llave_mx"), "problems", "es", "tengo un problema")
+
+    assert reply.body[0].startswith("• Olvidé mi usuario\n• ")
+    assert reply.body[1] == "Cuéntame cuál es y te digo qué hacer."

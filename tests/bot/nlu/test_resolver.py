@@ -140,3 +140,21 @@ def test_a_message_about_nothing_in_the_catalog_is_left_to_diet():
 @pytest.mark.parametrize("text", ["6", "la 13", "opción 2", "4.", "el número 12"])
 def test_a_bare_number_answers_the_last_menu(text):
     assert reconsider(text, "greet", RANKING, False) == "select_option"
+
+
+@pytest.mark.parametrize(
+    "text, diet_said",
+    [
+        ("quiero información de teléfono de atención", "human_handoff"),
+        ("quiero información de teléfono de atención", "complaint"),
+        ("quiero información de la curp certificada", "ask_case_status"),
+    ],
+)
+def test_a_guess_without_the_words_that_make_it_gives_way_to_the_named_procedure(text, diet_said):
+    assert reconsider(text, diet_said, RANKING, True) == "inform_procedure"
+
+
+def test_asking_for_a_person_about_a_procedure_is_still_asking_for_a_person():
+    text = "quiero hablar con una persona sobre mi pasaporte"
+
+    assert reconsider(text, "human_handoff", RANKING, True) is None
