@@ -28,7 +28,7 @@ def test_requirements_then_cost_then_another_procedure_without_repeating_names(s
     phone = "+5215520000001"
 
     requirements = converse(
-        stack, phone, "k necesito pa sacar el pasaporte", "Requisitos para Pasaporte mexicano"
+        stack, phone, "k necesito pa sacar el pasaporte", "Pasaporte mexicano — requisitos"
     )
     cost = converse(stack, phone, "y cuanto cuesta?", "$4,280")
     acta = converse(stack, phone, "¿y el acta?", "copia certificada")
@@ -72,8 +72,9 @@ def test_an_english_conversation_is_answered_in_english(stack, db):
 def test_an_sms_answer_fits_in_three_segments(stack):
     phone = "+5215520000004"
 
-    answer = converse(stack, phone, "requisitos del pasaporte", "Requisitos", channel="sms")
+    answer = converse(stack, phone, "requisitos del pasaporte", "(requisitos)", channel="sms")
 
+    assert answer.body.startswith("Pasaporte (requisitos): ")
     assert sms_segments(answer.body) <= 3
     assert answer.to == phone and answer.from_ == "+525500000000"
 
@@ -119,3 +120,40 @@ def test_baja_stops_the_assistant_and_alta_brings_it_back(stack, db):
 
     converse(stack, phone, "ALTA", "Bienvenido de vuelta")
     converse(stack, phone, "cuanto cuesta el pasaporte", "$4,280")
+
+
+def test_a_problem_gets_advice_and_a_yes_reaches_a_person(stack, db):
+    phone = "+5215520000021"
+
+    advice = converse(
+        stack, phone, "ya hice mi llave mx pero nunca me llegó el código", "Responde «sí»"
+    )
+    handoff = converse(stack, phone, "si porfa", "folio")
+
+    assert advice.body.startswith("Llave MX — ")
+    assert "spam" in advice.body
+    case = conversation_of(db, phone).cases[0]
+    assert case.folio in handoff.body
+    assert case.topic == "llave_mx"
+
+
+def test_a_relative_s_age_is_answered_with_the_programme_that_fits(stack):
+    answer = converse(
+        stack, "+5215520000022", "mi suegra va a cumplir 64, a que tiene derecho?", "suegra"
+    )
+
+    assert answer.body.startswith("Pensión Mujeres Bienestar (60 a 64): le corresponde a tu suegra")
+
+
+def test_a_citizen_fed_up_with_the_assistant_gets_a_person_not_the_menu(stack, db):
+    phone = "+5215520000023"
+
+    converse(stack, phone, "mmm lo del asunto aquel", "Elige un número")
+    handoff = converse(stack, phone, "???", "folio")
+
+    case = conversation_of(db, phone).cases[0]
+    assert case.folio in handoff.body
+    angry = converse(
+        stack, "+5215520000024", "ya me cansé de este robot, páseme a alguien", "folio"
+    )
+    assert "folio" in angry.body
