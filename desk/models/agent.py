@@ -20,6 +20,8 @@ class Agent(UserMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(120))
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the signed session: rotated at logout, so a copied cookie stops working.
+    session_token: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

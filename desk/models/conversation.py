@@ -35,6 +35,10 @@ class Conversation(Base):
     key: Mapped[str] = mapped_column(sa.String(32), unique=True, default=lambda: uuid.uuid4().hex)
     channel: Mapped[str] = mapped_column(sa.String(16))  # "whatsapp" | "sms"
     citizen_address: Mapped[str] = mapped_column(sa.String(64))  # Twilio From
+    # The person behind it, across channels (+5215512345678): consent is theirs.
+    phone: Mapped[str | None] = mapped_column(
+        sa.String(64), index=True, default=lambda context: _phone_of(context)
+    )
     desk_address: Mapped[str] = mapped_column(sa.String(64))  # Twilio To; replies go out from it
     profile_name: Mapped[str | None] = mapped_column(sa.String(120))
     language: Mapped[str] = mapped_column(sa.String(8), default="es")
@@ -51,7 +55,7 @@ class Conversation(Base):
 
     cases: Mapped[list[Case]] = relationship(back_populates="conversation")
 
-    @property
-    def phone(self) -> str:
-        """The citizen's number without the channel prefix."""
-        return self.citizen_address.removeprefix("whatsapp:")
+
+def _phone_of(context) -> str:  # type: ignore[no-untyped-def]
+    """The number without Twilio's channel prefix, as the row is inserted."""
+    return context.get_current_parameters()["citizen_address"].removeprefix("whatsapp:")

@@ -64,6 +64,10 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_expires_at: Mapped[datetime | None]
+    # Who holds the claim: a worker commits its outcome only while the token is its own.
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
+    # When the last send to Twilio began; an unclear outcome is looked up from then on.
+    sending_started_at: Mapped[datetime | None]
     delivery_status: Mapped[str | None] = mapped_column(sa.String(16))
     error_code: Mapped[str | None] = mapped_column(sa.String(16))
     error_message: Mapped[str | None] = mapped_column(sa.Text)
