@@ -138,6 +138,12 @@ class Procedure:
         return any(f" {' '.join(words(name))} " in listed for name in names)
 
 
+def names_something(marked: str) -> bool:
+    """Whether words DIET marked as a procedure could be a name at all: a lone "de" or
+    "el" (DIET's slips) is not, and calls for asking which, never for "unknown"."""
+    return any(word not in FILLER and len(word) > 2 for word in words(marked))
+
+
 @dataclass(frozen=True)
 class Mention:
     """Where a message names a procedure (word positions, characters in the original

@@ -11,7 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers
-from actions.catalog import DIRECTORY, Procedure, catalog
+from actions.catalog import DIRECTORY, Procedure, catalog, names_something
 from actions.channel import send
 from actions.language import current
 from actions.situation import read_situation, ruled_out
@@ -105,8 +105,10 @@ def meant(tracker: Tracker) -> tuple[Procedure | None, list[Procedure]]:
     if found is not None:
         return found, []
     # Nothing named in full: the words that belong to few procedures ("la pensión de mi
-    # abuelo") are the next best thing.
-    guesses = catalog().candidates(mentioned or said, whole_message=not mentioned)
+    # abuelo") are the next best thing: those DIET marked, else the whole message's.
+    guesses = (mentioned and catalog().candidates(mentioned)) or catalog().candidates(
+        said, whole_message=True
+    )
     remembered = catalog().get(tracker.get_slot("procedure") or "")
     if len(guesses) > 1 and remembered in guesses:
         return remembered, []  # "¿y ya depositaron la pensión?", about the one just discussed
@@ -137,7 +139,7 @@ class ActionAnswerProcedure(Action):
         procedure, several = meant(tracker)
         if several:
             return [*show_menu(dispatcher, tracker, WHICH_OF, several), SlotSet("topic", topic)]
-        if mentioned and procedure is None:
+        if mentioned and procedure is None and names_something(mentioned):
             return [*show_menu(dispatcher, tracker, UNKNOWN), SlotSet("topic", topic)]
         procedure = procedure or catalog().get(tracker.get_slot("procedure") or "")
         said = tracker.latest_message.get("text") or ""

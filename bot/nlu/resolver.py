@@ -28,7 +28,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.catalog import Catalog, Procedure, catalog, words
+from actions.catalog import Catalog, Procedure, catalog, names_something, words
 from actions.frustration import is_frustrated, lost, wants_a_person
 from actions.situation import read_situation
 from actions.topics import topic_of
@@ -196,6 +196,12 @@ class ProcedureResolver(GraphComponent):
         """The procedure the message is about, put first among its `procedure` entities
         (the one the actions read); None when it names none."""
         entities = list(message.get("entities") or [])
+        # DIET sometimes marks a lone "de" as a procedure: words that name nothing go.
+        entities = [
+            e
+            for e in entities
+            if e.get("entity") != "procedure" or names_something(str(e.get("value")))
+        ]
         marked = [e for e in entities if e.get("entity") == "procedure"]
         others = [e for e in entities if e.get("entity") != "procedure"]
         mentions = self.catalog.mentions(text)
@@ -213,6 +219,8 @@ class ProcedureResolver(GraphComponent):
                     slug, span = guesses[0].slug, (entity.get("start", 0), entity.get("end", 0))
                     break
         if slug is None:
+            if len(entities) != len(message.get("entities") or []):
+                message.set("entities", entities, add_to_output=True)
             return None
         # The actions read the first `procedure` entity. DIET's own stays first where it
         # agrees, and DIET's others stay too: `rasa test nlu` scores DIET on its own.

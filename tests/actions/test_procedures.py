@@ -266,3 +266,11 @@ def test_a_programme_only_hinted_at_in_the_message_is_found_by_its_words(dispatc
     events = run(ActionAnswerProcedure(), dispatcher, tracker)
 
     assert slots(events)["procedure"] == "pension_adultos_mayores"
+
+
+def test_a_slip_of_diet_is_never_answered_as_an_unknown_procedure(dispatcher):
+    tracker = make_tracker([user("una pregunta de algo", "ask_what", entities={"procedure": "de"})])
+
+    run(ActionAnswerProcedure(), dispatcher, tracker)
+
+    assert texts(dispatcher)[0].startswith("¿Sobre qué trámite?")

@@ -158,3 +158,11 @@ def test_asking_for_a_person_about_a_procedure_is_still_asking_for_a_person():
     text = "quiero hablar con una persona sobre mi pasaporte"
 
     assert reconsider(text, "human_handoff", RANKING, True) is None
+
+
+def test_a_lone_word_diet_marks_as_a_procedure_by_mistake_is_dropped():
+    slip = {"entity": "procedure", "value": "de", "start": 14, "end": 16}
+
+    message = parse("una pregunta de algo", "ask_what", [slip])
+
+    assert message.get("entities") == []
