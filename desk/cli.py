@@ -12,16 +12,17 @@ from flask import Flask, current_app
 
 from desk.db import engine, get_session
 from desk.models import Agent
+from desk.security.demo_agent import DEMO_EMAIL, DEMO_PASSWORD
+from desk.services import audit
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-DEMO_EMAIL = "agente@demo.local"
-DEMO_PASSWORD = "demo-ventanilla"
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(db_upgrade_command)
     app.cli.add_command(create_agent_command)
+    app.cli.add_command(deactivate_agent_command)
     app.cli.add_command(seed_demo_command)
 
 
@@ -73,15 +74,34 @@ def create_agent_command(email: str, name: str, password: str) -> None:
     click.echo(f"agent {email} created")
 
 
+@click.command("deactivate-agent")
+@click.option("--email", required=True)
+def deactivate_agent_command(email: str) -> None:
+    """Stop an agent from signing in; their open sessions end at once."""
+    email = email.strip().lower()
+    session = get_session()
+    agent = session.scalars(sa.select(Agent).filter_by(email=email)).first()
+    if agent is None:
+        raise click.ClickException(f"there is no agent with email {email}")
+    agent.deactivate()
+    audit.record(session, "agent.deactivated", actor="system", agent=agent, reason="operator")
+    session.commit()
+    click.echo(f"agent {email} deactivated")
+
+
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo agent of the embedded default (sandbox only)."""
     if not current_app.config["TWILIO_SANDBOX"]:
         raise click.ClickException("the demo agent exists only with the sandbox transport")
     session = get_session()
-    if not session.scalars(sa.select(Agent).filter_by(email=DEMO_EMAIL)).first():
+    agent = session.scalars(sa.select(Agent).filter_by(email=DEMO_EMAIL)).first()
+    if agent is None:
         agent = Agent(email=DEMO_EMAIL, name="Agente Demo")
-        agent.set_password(DEMO_PASSWORD)
         session.add(agent)
-        session.commit()
+    # Back in the sandbox after a run with Twilio (which deactivated it): the printed
+    # login must work, with the documented password.
+    agent.active = True
+    agent.set_password(DEMO_PASSWORD)
+    session.commit()
     click.echo(f"demo agent: {DEMO_EMAIL} / {DEMO_PASSWORD}")

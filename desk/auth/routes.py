@@ -1,28 +1,48 @@
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from desk.auth import bp
+from desk.auth.credentials import authenticate
 from desk.auth.forms import LoginForm
 from desk.db import get_session
-from desk.models import Agent
+from desk.security import sessions
+from desk.security.limiter import login_limits
+from desk.services import audit
+
+FAILED = "Correo o contraseña incorrectos."
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limits
 def login() -> str | Response:
-    """Sign an agent in."""
+    """Sign an agent in. Every failure looks the same to the visitor; the audit trail
+    keeps the e-mail tried, the address and the reason (never the password)."""
     if current_user.is_authenticated:
         return redirect(url_for("cases.queue"))
     form = LoginForm()
     if form.validate_on_submit():
-        agent = get_session().scalars(sa.select(Agent).filter_by(email=form.email.data)).first()
-        if agent is None or not agent.check_password(form.password.data) or not agent.active:
-            flash("Correo o contraseña incorrectos.", "error")
+        db = get_session()
+        attempt = authenticate(db, form.email.data, form.password.data, current_app.config)
+        if attempt.agent is None:
+            audit.record(
+                db,
+                "auth.login_failed",
+                actor="anonymous",
+                email=form.email.data,
+                address=request.remote_addr,
+                reason=attempt.failure,
+            )
+            db.commit()
+            flash(FAILED, "error")
             return render_template("auth/login.html", form=form), 401  # type: ignore[return-value]
-        login_user(agent)
+        sessions.start(attempt.agent)
+        audit.record(
+            db, "auth.login", actor="agent", agent=attempt.agent, address=request.remote_addr
+        )
+        db.commit()
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -30,13 +50,25 @@ def login() -> str | Response:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    """Sign out (POST, so it carries the CSRF token)."""
-    logout_user()
+    """Sign out (POST, so it carries the CSRF token). The agent's session token
+    rotates: a copy of this session's cookie stops working too."""
+    agent = current_user._get_current_object()
+    db = get_session()
+    sessions.end(agent)
+    audit.record(db, "auth.logout", actor="agent", agent=agent, address=request.remote_addr)
+    db.commit()
     return redirect(url_for("auth.login"))
 
 
 def _safe_next(target: str | None) -> str:
     # Only paths on this site: an open redirect would hand agents to a phishing page.
-    if target and not urlsplit(target).netloc and target.startswith("/"):
+    # Browsers read "//host" and "/\\host" as another site, and drop tabs and newlines.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and not any(char == "\\" or ord(char) < 0x20 for char in target)
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("cases.queue")

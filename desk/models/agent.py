@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hmac
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -33,3 +35,25 @@ class Agent(UserMixin, Base):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    # Sessions (desk.security.sessions): the token in an agent's session must match this one.
+
+    def start_session(self) -> str:
+        """A fresh token for a new login; sessions holding an older one are over."""
+        self.session_token = secrets.token_urlsafe(32)
+        return self.session_token
+
+    def end_sessions(self) -> None:
+        """End every session of this agent: the token rotates to one nobody holds."""
+        self.session_token = secrets.token_urlsafe(32)
+
+    def holds_session(self, token: object) -> bool:
+        """Whether a session carrying ``token`` is still this agent's current one."""
+        if not isinstance(token, str) or not token or not self.session_token:
+            return False
+        return hmac.compare_digest(self.session_token.encode(), token.encode())
+
+    def deactivate(self) -> None:
+        """Refuse this agent from now on, sessions already open included."""
+        self.active = False
+        self.end_sessions()

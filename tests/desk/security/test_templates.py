@@ -1,0 +1,56 @@
+"""No inline script or style in any template: the Content-Security-Policy allows
+scripts and styles only from desk/static/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import desk
+
+TEMPLATES = sorted((Path(desk.__file__).parent / "templates").rglob("*.html"))
+INLINE = {
+    "an inline <script> (no src)": re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE),
+    "a <style> element": re.compile(r"<style\b", re.IGNORECASE),
+    "a style attribute": re.compile(r"\sstyle\s*=", re.IGNORECASE),
+    "an event handler attribute": re.compile(r"\son[a-z]+\s*=", re.IGNORECASE),
+    "a javascript: URL": re.compile(r"javascript:", re.IGNORECASE),
+}
+
+
+def test_the_templates_are_found():
+    assert len(TEMPLATES) >= 7
+    assert any(path.name == "phone.html" for path in TEMPLATES)
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: path.parent.name + "/" + path.name)
+def test_no_inline_script_or_style(template):
+    text = template.read_text()
+
+    found = [what for what, pattern in INLINE.items() if pattern.search(text)]
+
+    assert found == [], f"{template.name} has {', '.join(found)}: move it to desk/static/"
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "<script>alert(1)</script>",
+        '<SCRIPT type="module">x()</SCRIPT>',
+        "<style>p{}</style>",
+        '<p style="color:red">',
+        '<button onclick="go()">',
+        '<a href="javascript:go()">',
+    ],
+)
+def test_the_scan_catches_each_kind(snippet):
+    assert any(pattern.search(snippet) for pattern in INLINE.values())
+
+
+def test_the_scan_allows_scripts_from_files():
+    assert not any(
+        pattern.search('<script src="/static/simulator.js"></script>')
+        for pattern in INLINE.values()
+    )
