@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from typing import Any
-from urllib.parse import quote
 
 import requests
 
@@ -44,13 +43,22 @@ class DeskClient:
         )
 
     def case_status(self, folio: str, *, conversation: str) -> dict[str, Any] | None:
-        """The case behind ``folio`` if this conversation's number opened it, else None."""
+        """The case behind ``folio`` if this conversation's number opened it, else None.
+
+        Both go in the body, never in the URL: access logs keep URLs, and the
+        conversation key is the citizen's Rasa sender id.
+        """
         try:
-            return self._request(
-                "GET", f"/api/v1/cases/{quote(folio)}", params={"conversation": conversation}
+            case = self._request(
+                "POST",
+                "/api/v1/cases/lookup",
+                json={"folio": folio, "conversation": conversation},
             )
         except CaseNotFound:
             return None
+        if not isinstance(case.get("status"), str):
+            raise DeskError("desk answered a case without a status")
+        return case
 
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:
@@ -68,9 +76,12 @@ class DeskClient:
         if response.status_code >= 300:
             raise DeskError(f"desk answered {response.status_code}: {response.text[:200]}")
         try:
-            return response.json()
+            answer = response.json()
         except ValueError as error:
             raise DeskError("desk answered non-JSON") from error
+        if not isinstance(answer, dict):
+            raise DeskError("desk answered JSON that is not an object")
+        return answer
 
 
 _client: DeskClient | None = None

@@ -7,11 +7,23 @@ from collections.abc import Mapping
 from flask import current_app, request
 from twilio.request_validator import RequestValidator
 
+HEADER = "X-Twilio-Signature"
 
-def public_url() -> str:
+
+def public_url() -> str | None:
     """The URL Twilio called. Behind a proxy request.url says http://internal-host/…,
-    so it is rebuilt from PUBLIC_BASE_URL (twilio/twilio-python#751)."""
-    return public_url_for(request.full_path if request.query_string else request.path)
+    so it is rebuilt from PUBLIC_BASE_URL (twilio/twilio-python#751).
+
+    None when the query string is not UTF-8: Twilio signs the URL it was given as text,
+    so such a request cannot carry its signature.
+    """
+    if not request.query_string:
+        return public_url_for(request.path)
+    try:
+        query = request.query_string.decode()
+    except UnicodeDecodeError:
+        return None
+    return public_url_for(f"{request.path}?{query}")
 
 
 def public_url_for(path: str) -> str:
@@ -21,8 +33,11 @@ def public_url_for(path: str) -> str:
 def is_valid(params: Mapping[str, str], signature: str | None) -> bool:
     if not signature:
         return False
+    url = public_url()
+    if url is None:
+        return False
     validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
-    return validator.validate(public_url(), params, signature)
+    return validator.validate(url, params, signature)
 
 
 def sign(url: str, params: Mapping[str, str]) -> str:

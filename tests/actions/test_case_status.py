@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from actions import desk_client
 from actions.case_status import ActionCaseStatus
 from tests.actions.conftest import make_tracker, user
+from tests.support.json_standin import JsonStandIn
 
 
 def ask(dispatcher, text, folio=None, sender="conv-key"):
@@ -57,3 +61,34 @@ def test_when_the_desk_is_down_the_citizen_is_told_to_try_later(desk, dispatcher
     [answer] = ask(dispatcher, "CAB-2026-000123", "CAB-2026-000123")
 
     assert "Intenta de nuevo" in answer
+
+
+@pytest.fixture
+def real_client(monkeypatch):
+    """The action through the real DeskClient, against a stand-in that answers like the
+    desk: 404 for any folio that is not this conversation's."""
+
+    def respond(method, path, headers, body):
+        return 404, {"error": "Not Found", "message": "no case with that folio for this number"}
+
+    server = JsonStandIn(respond)
+    monkeypatch.setattr(desk_client, "_client", desk_client.DeskClient(server.url, "svc"))
+    yield server
+    server.stop()
+
+
+def test_a_folio_with_more_digits_than_any_case_is_unknown_not_an_outage(real_client, dispatcher):
+    folio = "CAB-2026-99999999999999999999"
+
+    [answer] = ask(dispatcher, f"como va mi folio {folio}", folio)
+
+    # The desk used to fail on it (an integer overflow), and the citizen heard "try later".
+    assert answer.startswith("No encontré un caso con ese folio para este número.")
+    assert real_client.calls == [
+        {
+            "method": "POST",
+            "path": "/api/v1/cases/lookup",
+            "auth": "Bearer svc",
+            "json": {"folio": folio, "conversation": "conv-key"},
+        }
+    ]

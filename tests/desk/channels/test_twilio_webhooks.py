@@ -216,3 +216,45 @@ def test_a_status_callback_without_status_is_a_bad_request(client):
     response = post_signed(client, STATUS_URL, {"MessageSid": "SMx"})
 
     assert response.status_code == 400
+
+
+def test_with_the_database_down_a_signed_message_waits_in_the_spool_and_is_kept(
+    app, client, db, monkeypatch
+):
+    """Twilio does not call again after a 5xx: the message must not depend on the
+    database being up at that moment."""
+    from pathlib import Path
+
+    from sqlalchemy.exc import OperationalError
+
+    from desk.services import inbound
+
+    real_receive = inbound.receive
+
+    def database_down(session, message):
+        raise OperationalError("INSERT …", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(inbound, "receive", database_down)
+    first = whatsapp_params(MessageSid="SM" + "1" * 32, Body="primero")
+    assert post_signed(client, INBOUND_URL, first).status_code == 200
+    spool = Path(app.instance_path) / "spool"
+    [waiting] = list(spool.glob("*.json"))
+    assert oct(waiting.stat().st_mode & 0o777) == "0o600"  # it holds a citizen's message
+    assert db.scalars(sa.select(Message)).all() == []
+
+    monkeypatch.setattr(inbound, "receive", real_receive)
+    second = whatsapp_params(MessageSid="SM" + "2" * 32, Body="segundo")
+    assert post_signed(client, INBOUND_URL, second).status_code == 200
+
+    bodies = db.scalars(sa.select(Message.body).order_by(Message.id)).all()
+    assert sorted(bodies) == ["primero", "segundo"]
+    assert list(spool.glob("*.json")) == []
+
+
+def test_an_unsigned_message_is_never_spooled(app, client, monkeypatch):
+    from pathlib import Path
+
+    response = client.post("/channels/twilio/inbound", data=whatsapp_params())
+
+    assert response.status_code == 403
+    assert not (Path(app.instance_path) / "spool").exists()
