@@ -35,18 +35,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from desk import api, auth, cases, channels, cli, errors, privacy, simulator
+    from desk import api, auth, cases, channels, cli, errors, privacy, security, simulator
+    from desk.ops import bp as ops_bp
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(channels.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(privacy.bp)
+    app.register_blueprint(ops_bp)
     if app.config["TWILIO_SANDBOX"]:
         app.register_blueprint(simulator.bp)
     errors.init_app(app)
     labels.init_app(app)
     cli.init_app(app)
+    security.init_app(app)
 
     @app.get("/")
     def home() -> Any:

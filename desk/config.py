@@ -31,20 +31,53 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "DATABASE_URL": (None, _str),  # default: SQLite in the instance folder
     "PUBLIC_BASE_URL": ("http://127.0.0.1:5000", _str),
     "SECRET_KEY": (None, _str),  # default: generated once into the instance folder
+    # Agents' web security (desk/security): login attempts allowed per client address and
+    # per account tried ("10 per minute", "100/hour"…), minutes without a request before a
+    # session ends, how many reverse proxies' X-Forwarded-For to believe, and Redis for the
+    # login counters (without it they are kept in the database).
+    "LOGIN_LIMIT_PER_ADDRESS": ("10 per minute", _str),
+    "LOGIN_LIMIT_PER_ACCOUNT": ("5 per minute", _str),
+    "SESSION_IDLE_MINUTES": (30, _INT),
+    "TRUSTED_PROXIES": (0, _INT),
+    "REDIS_URL": (None, _str),
     "TWILIO_ACCOUNT_SID": (None, _str),
     "TWILIO_AUTH_TOKEN": (None, _str),  # sandbox default: generated, like SECRET_KEY
     "TWILIO_API_BASE_URL": (None, _str),
+    # One Rasa server, or several separated by commas: each conversation keeps to one.
     "RASA_URL": ("http://127.0.0.1:5005", _str),
     "RASA_TOKEN": (None, _str),
     "DESK_API_TOKEN": (None, _str),
+    # Below the worker's two-minute lease, so a turn never outlives its claim.
     "RASA_TIMEOUT_SECONDS": (20.0, _FLOAT),
+    "TWILIO_TIMEOUT_SECONDS": (15.0, _FLOAT),
     # How long a message may wait for the assistant before the citizen gets an
     # apology and a case; Twilio-side patience is not the limit, the citizen's is.
     "BOT_GIVE_UP_SECONDS": (120, _INT),
     "SEND_GIVE_UP_SECONDS": (3600, _INT),
-    # SQLite has no LISTEN/NOTIFY: the worker polls (an indexed query); PostgreSQL wakes it.
-    "WORKER_POLL_SECONDS": (0.2, _FLOAT),
+    # New work wakes the worker at once (NOTIFY on PostgreSQL, its socket on SQLite); it
+    # also looks every so often, for retries whose time has come and missed wake-ups.
+    "WORKER_POLL_SECONDS": (1.0, _FLOAT),
+    # Messages in progress at once, per worker process: Rasa and Twilio are network waits.
+    "WORKER_INBOUND_THREADS": (16, _INT),
+    "WORKER_OUTBOUND_THREADS": (16, _INT),
+    # A message whose worker stopped before finishing it this many times (or that failed
+    # in a way retrying cannot fix) goes to a person instead of blocking its conversation.
+    "MESSAGE_MAX_ATTEMPTS": (5, _INT),
+    # How long a claimed message is a worker's alone; past it, a worker that died or
+    # hung loses it to another. Longer than any call to Rasa (RASA_TIMEOUT_SECONDS).
+    "WORKER_LEASE_SECONDS": (120, _INT),
     "CASES_PER_PAGE": (25, _INT),
+    # The largest request body, in bytes: Twilio's webhooks are a few KB. Flask answers 413
+    # past it, and a chunked body (no Content-Length) is cut off there while it is read.
+    "MAX_CONTENT_LENGTH": (64 * 1024, _INT),
+    # Operations (desk/ops): how often a worker says it is alive, how old the freshest
+    # beat may be for /readyz, and how long /readyz waits for each Rasa server.
+    "WORKER_HEARTBEAT_SECONDS": (5.0, _FLOAT),
+    "WORKER_HEARTBEAT_MAX_AGE_SECONDS": (30.0, _FLOAT),
+    "READY_RASA_TIMEOUT_SECONDS": (2.0, _FLOAT),
+    # Unset: single-process metrics. Set (in the environment of every desk process):
+    # all processes' metrics in one directory; see desk/ops/metrics.py.
+    "PROMETHEUS_MULTIPROC_DIR": (None, _str),
 }
 
 
@@ -83,6 +116,14 @@ def finalize(config: dict[str, Any], instance_path: Path) -> None:
     config["TWILIO_SANDBOX"] = not config.get("TWILIO_ACCOUNT_SID")
     if not config["TWILIO_SANDBOX"] and not config.get("TWILIO_AUTH_TOKEN"):
         raise ConfigError("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not")
+    # The sandbox is for when neither Twilio variable is set. A token alone would turn
+    # the unauthenticated simulator on, signing with what is likely the real token.
+    # (A test's own mapping may still give the sandbox a known token to sign with.)
+    if config["TWILIO_SANDBOX"] and (os.environ.get("TWILIO_AUTH_TOKEN") or "").strip():
+        raise ConfigError(
+            "TWILIO_AUTH_TOKEN is set but TWILIO_ACCOUNT_SID is not. Set both to use "
+            "Twilio, or neither for the sandbox (it generates its own development token)."
+        )
 
     # Secrets: real deployments set them; the embedded default generates them once
     # so that a fresh clone runs with the signature check still switched on.
@@ -95,6 +136,44 @@ def finalize(config: dict[str, Any], instance_path: Path) -> None:
                 f"{name} is not set. It is shared with the Rasa side; `make run` generates "
                 "one into instance/dev.env, a deployment sets it in the environment."
             )
+    # A call to Rasa that outlived the worker's lease would let a second worker run the
+    # same turn beside it: the timeout stays well inside the lease.
+    if config["RASA_TIMEOUT_SECONDS"] * 2 > config["WORKER_LEASE_SECONDS"]:
+        raise ConfigError(
+            f"RASA_TIMEOUT_SECONDS={config['RASA_TIMEOUT_SECONDS']} must be at most half of "
+            f"WORKER_LEASE_SECONDS={config['WORKER_LEASE_SECONDS']}"
+        )
+
+    # Web security (desk/security).
+    import importlib.util
+    from datetime import timedelta
+
+    from limits import parse_many
+
+    for name in ("LOGIN_LIMIT_PER_ADDRESS", "LOGIN_LIMIT_PER_ACCOUNT"):
+        try:
+            parse_many(str(config[name]))
+        except ValueError:
+            raise ConfigError(
+                f"{name}={config[name]!r} is not a rate limit; write it like '10 per minute'"
+            ) from None
+    if config["SESSION_IDLE_MINUTES"] < 1:
+        raise ConfigError("SESSION_IDLE_MINUTES must be at least 1")
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
+    if config["TRUSTED_PROXIES"] < 0:
+        raise ConfigError("TRUSTED_PROXIES is a number of proxies: 0 (none, the default) or more")
+    if config.get("REDIS_URL"):
+        if urlparse(config["REDIS_URL"]).scheme not in ("redis", "rediss", "redis+unix"):
+            raise ConfigError(
+                f"REDIS_URL={config['REDIS_URL']!r} must be a redis://, rediss:// or "
+                "redis+unix:// URL"
+            )
+        if importlib.util.find_spec("redis") is None:
+            raise ConfigError(
+                "REDIS_URL is set but the redis package is not installed in this "
+                "environment (pip install redis), or unset REDIS_URL to keep the login "
+                "counters in the database"
+            )
 
 
 def _normalize_database_url(url: str) -> str:
@@ -106,19 +185,12 @@ def _normalize_database_url(url: str) -> str:
 
 
 def _instance_secret(instance_path: Path, name: str) -> str:
+    from desk.security.secret_files import create_private_file
+
     path = instance_path / f"{name}.secret"
-    if path.exists():
-        return path.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
-    # Written aside and linked into place: when the web server and the worker
-    # start together, the first secret wins and nobody reads a half-written file.
-    tmp = instance_path / f".{name}.{os.getpid()}.tmp"
-    tmp.write_text(secrets.token_urlsafe(32))
-    tmp.chmod(0o600)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
+    if not path.exists():
+        # Created 0600 under a temporary name and linked into place: when the web
+        # server and the worker start together, the first secret wins, nobody reads a
+        # half-written file, and it is never readable by others, not even for a moment.
+        create_private_file(path, secrets.token_urlsafe(32))
     return path.read_text().strip()

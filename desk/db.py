@@ -5,6 +5,7 @@ Owns its teardown and the CLI commands that touch the schema, as in Flask's tuto
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -55,11 +56,44 @@ def create_engine(url: str) -> sa.Engine:
         # recipe hands it over. BEGIN IMMEDIATE takes the write lock up front, so
         # the web server and the worker wait for each other instead of failing
         # with "database is locked" when a read turns into a write.
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
+        # hide_parameters: bound values (message bodies, phone numbers) never appear in
+        # SQLAlchemy's error texts or logs; _scrub_database_error takes care of the rest.
+        engine = sa.create_engine(
+            url,
+            connect_args={"timeout": 30, "isolation_level": None},
+            hide_parameters=True,
+        )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    else:
+        # The worker's threads each hold a connection for a short transaction at a time;
+        # connect_timeout keeps /readyz and the webhook from hanging on a dead server.
+        engine = sa.create_engine(
+            url,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            pool_size=10,
+            max_overflow=30,
+            connect_args={"connect_timeout": 5},
+        )
+    sa.event.listen(engine, "handle_error", _scrub_database_error)
+    return engine
+
+
+def _scrub_database_error(context: Any) -> None:
+    """PostgreSQL's own DETAIL line quotes the values that broke a constraint ("Key
+    (citizen_address)=(whatsapp:+52…) already exists", "Failing row contains (…, the
+    message body, …)"), which hide_parameters cannot reach. Error texts keep the first
+    line, the kind of error, so that no log or trace carries a phone number or a body."""
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and error.args and isinstance(error.args[0], str):
+            error.args = (_without_values(error.args[0]), *error.args[1:])
+
+
+def _without_values(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    # "invalid input syntax for type integer: \"…\"" quotes the input itself.
+    return re.sub(r'(: )".*"$', r'\1"…"', first) if "invalid input" in first else first
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -76,8 +110,16 @@ def init_app(app: Flask) -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = app.config.get("DATABASE_ENGINE") or create_engine(url)
-    app.extensions["desk.db"] = sessionmaker(bind=engine, expire_on_commit=False)
+    # SQLite has no NOTIFY: a commit that queues work wakes the worker through its
+    # socket in the instance folder (desk.services.queue.notify_worker).
+    info = {"wake_socket": worker_socket(app)} if engine.dialect.name == "sqlite" else {}
+    app.extensions["desk.db"] = sessionmaker(bind=engine, expire_on_commit=False, info=info)
     app.teardown_appcontext(_close_session)
+
+
+def worker_socket(app: Flask) -> str:
+    """Where the embedded default's worker listens for 'there is work' (SQLite only)."""
+    return app.config.get("WORKER_SOCKET") or str(Path(app.instance_path) / "worker.sock")
 
 
 def get_session() -> Session:

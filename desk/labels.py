@@ -14,6 +14,7 @@ REASONS = {
     "bot_unavailable": "Asistente no disponible",
     "complaint": "Queja",
     "frustration": "Molesto con el asistente",
+    "system_error": "Error del sistema",
 }
 STATUSES = {"open": "Abierto", "resolved": "Resuelto"}
 AUTHORS = {"citizen": "Ciudadano", "bot": "Asistente", "agent": "Agente", "system": "Sistema"}

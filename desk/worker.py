@@ -1,26 +1,61 @@
 """The worker: routes inbound messages and sends outbound ones, from the message table.
 
-Run with ``flask --app desk worker``. Several can run against PostgreSQL.
+Run with ``flask --app desk worker``. One process handles many messages at once with
+threads: sends to Twilio and calls to Rasa spend their time waiting on the network,
+which threads do well without a second event loop beside Flask and SQLAlchemy. Inbound
+and outbound messages have their own threads, so a slow Rasa never holds back an
+agent's reply or a BAJA confirmation. Order within a conversation is the queue's:
+a message is not claimed while an earlier one of its conversation is in progress.
+
+Several worker processes may run against PostgreSQL; the embedded default (SQLite)
+runs one. Idle threads sleep until there is work: NOTIFY on PostgreSQL, a datagram to
+the worker's socket on SQLite (sent by whoever commits new work), and a poll as the
+fallback, which also finds retries whose time has come.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import signal
+import socket
 import threading
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from flask import Flask
 
 from desk.bot_client import BotClient
-from desk.db import get_session
+from desk.db import engine, get_session, worker_socket
 from desk.models import message as m
-from desk.services import outbound, queue, routing
+from desk.ops import heartbeat, metrics
+from desk.services import inbound, outbound, queue, routing
 from desk.transports import Transport
 from desk.transports import from_config as transport_from_config
 
 log = logging.getLogger(__name__)
+DIRECTIONS = (m.INBOUND, m.OUTBOUND)
+
+
+class Signal:
+    """Wakes every thread of one direction that is waiting for work."""
+
+    def __init__(self) -> None:
+        self.condition = threading.Condition()
+        self.generation = 0
+
+    def notify(self) -> None:
+        with self.condition:
+            self.generation += 1
+            self.condition.notify_all()
+
+    def wait(self, seconds: float) -> None:
+        with self.condition:
+            seen = self.generation
+            self.condition.wait_for(lambda: self.generation != seen, timeout=seconds)
 
 
 class Worker:
@@ -31,7 +66,10 @@ class Worker:
         config = app.config
         self.transport = transport or transport_from_config(config)
         self.bot = bot or BotClient(
-            config["RASA_URL"], config["RASA_TOKEN"], timeout=config["RASA_TIMEOUT_SECONDS"]
+            config["RASA_URL"],
+            config["RASA_TOKEN"],
+            timeout=config["RASA_TIMEOUT_SECONDS"],
+            observe=metrics.observe_rasa_latency,
         )
         self.status_callback = (
             None
@@ -39,34 +77,69 @@ class Worker:
             else config["PUBLIC_BASE_URL"] + "/channels/twilio/status"
         )
         self.privacy_url = config["PUBLIC_BASE_URL"] + "/privacidad"
+        self.max_attempts = config["MESSAGE_MAX_ATTEMPTS"]
+        self.lease = timedelta(seconds=config["WORKER_LEASE_SECONDS"])
         self.stopping = threading.Event()
+        self.signals = {direction: Signal() for direction in DIRECTIONS}
+        self.worker_id = heartbeat.new_worker_id()
+
+    # --- one message --------------------------------------------------------------------
+
+    def handle_inbound(self) -> bool:
+        """Route at most one inbound message; True if there was one."""
+        with self.app.app_context():
+            session = get_session()
+            message = queue.claim(session, m.INBOUND, lease=self.lease)
+            if message is None:
+                return False
+            try:
+                if message.abandoned and message.attempts > self.max_attempts:  # type: ignore[attr-defined]
+                    routing.poison(session, message.id, Abandoned(message.attempts))
+                else:
+                    routing.route(
+                        session,
+                        message,
+                        self.bot,
+                        give_up_seconds=self.app.config["BOT_GIVE_UP_SECONDS"],
+                        privacy_url=self.privacy_url,
+                    )
+            except queue.LeaseLost:
+                log.warning("inbound %s was taken over by another worker", message.provider_sid)
+            except Exception as error:
+                log.exception("inbound %s failed; a person takes it", message.provider_sid)
+                routing.poison(session, message.id, error)
+            return True
+
+    def handle_outbound(self) -> bool:
+        """Send at most one outbound message; True if there was one."""
+        with self.app.app_context():
+            session = get_session()
+            message = queue.claim(session, m.OUTBOUND, lease=self.lease)
+            if message is None:
+                return False
+            try:
+                if message.abandoned and message.attempts > self.max_attempts:  # type: ignore[attr-defined]
+                    outbound.give_up(session, message.id, Abandoned(message.attempts))
+                else:
+                    outbound.deliver(
+                        session,
+                        message,
+                        self.transport,
+                        status_callback=self.status_callback,
+                        give_up_seconds=self.app.config["SEND_GIVE_UP_SECONDS"],
+                    )
+            except queue.LeaseLost:
+                log.warning("outbound message %s was taken over by another worker", message.id)
+            except Exception as error:
+                log.exception("outbound message %s failed", message.id)
+                outbound.give_up(session, message.id, error)
+            return True
 
     def run_once(self) -> bool:
         """Handle at most one outbound and one inbound message; True if there was work."""
-        with self.app.app_context():
-            session = get_session()
-            worked = False
-            message = queue.claim(session, m.OUTBOUND)
-            if message is not None:
-                worked = True
-                outbound.deliver(
-                    session,
-                    message,
-                    self.transport,
-                    status_callback=self.status_callback,
-                    give_up_seconds=self.app.config["SEND_GIVE_UP_SECONDS"],
-                )
-            message = queue.claim(session, m.INBOUND)
-            if message is not None:
-                worked = True
-                routing.route(
-                    session,
-                    message,
-                    self.bot,
-                    give_up_seconds=self.app.config["BOT_GIVE_UP_SECONDS"],
-                    privacy_url=self.privacy_url,
-                )
-            return worked
+        sent = self.handle_outbound()
+        routed = self.handle_inbound()
+        return sent or routed
 
     def run_until_idle(self, limit: int = 1000) -> int:
         """Work until nothing is due (tests and one-off drains); returns the rounds that worked."""
@@ -75,64 +148,137 @@ class Worker:
             rounds += 1
         return rounds
 
-    def run_forever(self) -> None:
-        waker = Waker(self.app.config["DATABASE_URL"], self.stopping)
-        log.info("worker started (transport=%s)", self.transport.name)
-        try:
-            self._loop(waker)
-        finally:
-            waker.close()
-        log.info("worker stopped")
+    # --- the running process ------------------------------------------------------------
 
-    def _loop(self, waker: Waker) -> None:
-        while not self.stopping.is_set():
-            try:
-                worked = self.run_once()
-            except Exception:
-                # A bug or a database hiccup on one message must not stop the others;
-                # the message's lease expires and it is tried again.
-                log.exception("worker round failed")
-                worked = False
-            if not worked:
-                waker.wait(self.app.config["WORKER_POLL_SECONDS"])
+    def run_forever(self) -> None:
+        config = self.app.config
+        threads = [
+            *(
+                threading.Thread(target=self._serve, args=(m.INBOUND,), name=f"inbound-{i}")
+                for i in range(config["WORKER_INBOUND_THREADS"])
+            ),
+            *(
+                threading.Thread(target=self._serve, args=(m.OUTBOUND,), name=f"outbound-{i}")
+                for i in range(config["WORKER_OUTBOUND_THREADS"])
+            ),
+            threading.Thread(target=self._listen, name="listen"),
+            threading.Thread(target=self._poll, name="poll"),
+            threading.Thread(target=self._beat, name="heartbeat"),
+        ]
+        for thread in threads:
+            thread.daemon = True
+            thread.start()
+        log.info(
+            "worker %s started (transport=%s, %s inbound and %s outbound threads)",
+            self.worker_id,
+            self.transport.name,
+            config["WORKER_INBOUND_THREADS"],
+            config["WORKER_OUTBOUND_THREADS"],
+        )
+        self.stopping.wait()
+        for direction in DIRECTIONS:
+            self.signals[direction].notify()
+        for thread in threads:
+            thread.join(timeout=30)
+        log.info("worker stopped")
 
     def stop(self, *_args: Any) -> None:
         self.stopping.set()
 
+    def wake(self, direction: str | None = None) -> None:
+        for name in [direction] if direction in DIRECTIONS else DIRECTIONS:
+            self.signals[name].notify()
 
-class Waker:
-    """Sleeps until more work may be due: LISTEN/NOTIFY on PostgreSQL, polling elsewhere."""
+    def _serve(self, direction: str) -> None:
+        handle = self.handle_inbound if direction == m.INBOUND else self.handle_outbound
+        idle = self.app.config["WORKER_POLL_SECONDS"]
+        while not self.stopping.is_set():
+            try:
+                worked = handle()
+            except Exception:
+                # The database went away mid-claim, say: wait, then try again.
+                log.exception("%s round failed", direction)
+                worked = False
+            if not worked:
+                self.signals[direction].wait(idle)
 
-    def __init__(self, database_url: str, stopping: threading.Event) -> None:
-        self.stopping = stopping
-        self.conninfo = (
-            database_url.replace("postgresql+psycopg://", "postgresql://")
-            if database_url.startswith("postgresql")
-            else None
-        )
-        self.connection: psycopg.Connection[Any] | None = None
+    def _poll(self) -> None:
+        """Retries whose time has come, leases that expired, any wake-up missed, and
+        messages the webhook spooled while the database was down."""
+        every = self.app.config["WORKER_POLL_SECONDS"]
+        spool = Path(self.app.instance_path) / "spool"
+        while not self.stopping.wait(every):
+            try:
+                with self.app.app_context():
+                    session = get_session()
+                    if spool.is_dir() and inbound.drain(session, spool):
+                        self.wake(m.INBOUND)
+                    for direction in queue.due_work(session):
+                        self.wake(direction)
+            except Exception:
+                log.warning("polling for due work failed", exc_info=True)
 
-    def wait(self, seconds: float) -> bool:
-        """True when a notification ended the wait, False when the time ran out."""
-        if self.conninfo is None:
-            self.stopping.wait(seconds)
-            return False
+    def _beat(self) -> None:
+        every = self.app.config["WORKER_HEARTBEAT_SECONDS"]
+        while True:
+            try:
+                with self.app.app_context():
+                    heartbeat.beat(get_session(), self.worker_id)
+            except Exception:
+                log.warning("heartbeat failed", exc_info=True)
+            if self.stopping.wait(every):
+                return
+
+    def _listen(self) -> None:
+        with self.app.app_context():
+            url = self.app.config["DATABASE_URL"]
+            if url.startswith("postgresql"):
+                self._listen_postgres(engine().url.render_as_string(hide_password=False))
+            else:
+                self._listen_socket(worker_socket(self.app))
+
+    def _listen_postgres(self, url: str) -> None:
+        conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+        while not self.stopping.is_set():
+            try:
+                with psycopg.connect(conninfo, autocommit=True) as connection:
+                    connection.execute(f"LISTEN {queue.CHANNEL}")
+                    while not self.stopping.is_set():
+                        for notice in connection.notifies(timeout=1.0):
+                            self.wake(notice.payload or None)
+            except psycopg.Error:
+                # A lost listening connection only costs promptness: the poll goes on.
+                log.warning("LISTEN connection lost; polling until it is back", exc_info=True)
+                self.stopping.wait(5)
+
+    def _listen_socket(self, path: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
         try:
-            if self.connection is None:
-                self.connection = psycopg.connect(self.conninfo, autocommit=True)
-                self.connection.execute(f"LISTEN {queue.CHANNEL}")
-            return any(True for _ in self.connection.notifies(timeout=seconds, stop_after=1))
-        except psycopg.Error:
-            # A lost listening connection only costs promptness: poll, reconnect later.
-            log.warning("LISTEN connection lost; polling until it is back", exc_info=True)
-            self.close()
-            self.stopping.wait(seconds)
-            return False
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            listener.bind(path)
+        except OSError:
+            log.warning("cannot listen on %s; polling only", path, exc_info=True)
+            return
+        listener.settimeout(1.0)
+        try:
+            while not self.stopping.is_set():
+                try:
+                    payload = listener.recv(64)
+                except TimeoutError:
+                    continue
+                self.wake(payload.decode(errors="ignore") or None)
+        finally:
+            listener.close()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
 
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+
+class Abandoned(Exception):
+    """A message whose workers kept stopping before finishing it."""
+
+    def __init__(self, attempts: int) -> None:
+        super().__init__(f"abandoned by its worker {attempts} times")
 
 
 def run(app: Flask) -> None:

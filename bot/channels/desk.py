@@ -1,9 +1,17 @@
-"""The channel the desk talks to: POST /webhooks/desk/webhook.
+"""The channel the desk talks to, and the desk's only door into Rasa.
 
-Unlike Rasa's REST channel it checks a token (Rasa's --auth-token does not cover
-/webhooks/*), fails loudly so the desk can retry, passes text through untouched
-("¡Hola!" stays "¡Hola!", which Rasa's Twilio channel turns into "@Hola!") and
-returns what NLU understood, which the desk stores on the message.
+- ``POST /webhooks/desk/webhook``: a citizen's message. Unlike Rasa's REST channel it
+  checks a token (Rasa's --auth-token does not cover /webhooks/*), fails loudly so the
+  desk can retry, passes text through untouched ("¡Hola!" stays "¡Hola!", which Rasa's
+  Twilio channel turns into "@Hola!") and returns what NLU understood, which the desk
+  stores on the message. A ``message_id`` already in the tracker is not run again:
+  the answer given then is returned, so a desk that retries after a timeout or a
+  crash never runs a turn twice (a second handoff, a second folio).
+- ``POST /webhooks/desk/resume``: hand the conversation back to the assistant after a
+  person resolved its case.
+
+Rasa's own HTTP API (--enable-api) stays off: everything the desk needs is here,
+behind the channel's token, sent in a header and never in a URL.
 """
 
 from __future__ import annotations
@@ -14,6 +22,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, ConversationResumed
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -49,7 +59,11 @@ class DeskInput(InputChannel):
         webhook = Blueprint("desk_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
-        async def health(_request: Request) -> HTTPResponse:
+        async def health(request: Request) -> HTTPResponse:
+            """Ready when a model is loaded (the desk's /readyz and start-up ask this)."""
+            agent = request.app.ctx.agent
+            if agent is None or not agent.is_ready():
+                return response.json({"status": "loading"}, status=503)
             return response.json({"status": "ok"})
 
         @webhook.route("/webhook", methods=["POST"])
@@ -64,6 +78,11 @@ class DeskInput(InputChannel):
             if agent is None or not agent.is_ready():
                 return response.json({"error": "no model loaded yet"}, status=503)
             message_id = str(payload.get("message_id") or "") or None
+            if message_id is not None:
+                earlier = await agent.tracker_store.retrieve(sender)
+                answered = _answer_to(earlier, message_id)
+                if answered is not None:
+                    return response.json(_reply(earlier, message_id, answered, repeated=True))
             collector = WholeMessages()
             # Errors propagate as a 500: the desk retries, then hands the citizen to a person.
             await on_new_message(
@@ -77,14 +96,29 @@ class DeskInput(InputChannel):
                 )
             )
             tracker = await agent.tracker_store.retrieve(sender)
-            return response.json(
-                {
-                    "messages": collector.messages,
-                    "intent": _understood(tracker, message_id),
-                    # The desk writes its own notices in the conversation's language.
-                    "language": tracker.get_slot("language") if tracker else None,
-                }
-            )
+            return response.json(_reply(tracker, message_id, collector.messages))
+
+        @webhook.route("/resume", methods=["POST"])
+        async def resume(request: Request) -> HTTPResponse:
+            """The case is resolved: the assistant answers this conversation again."""
+            if not self._authorized(request):
+                return response.json({"error": "invalid token"}, status=401)
+            payload = request.json if isinstance(request.json, dict) else {}
+            sender = payload.get("sender")
+            if not isinstance(sender, str) or not sender:
+                return response.json({"error": "sender is required"}, status=400)
+            agent = request.app.ctx.agent
+            if agent is None or not agent.is_ready():
+                return response.json({"error": "no model loaded yet"}, status=503)
+            async with agent.lock_store.lock(sender):
+                tracker = await agent.tracker_store.get_or_create_tracker(sender)
+                if tracker.is_paused():
+                    # A paused tracker never logged the action_listen that ends the
+                    # handoff turn; without it Rasa's rules stop matching.
+                    tracker.update(ConversationResumed())
+                    tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+                    await agent.tracker_store.save(tracker)
+            return response.json({"status": "resumed"})
 
         return webhook
 
@@ -92,6 +126,37 @@ class DeskInput(InputChannel):
         header = request.headers.get("Authorization", "")
         given = header[len("Bearer ") :] if header.startswith("Bearer ") else ""
         return bool(given) and hmac.compare_digest(given.encode(), self.token.encode())
+
+
+def _reply(
+    tracker: Any, message_id: str | None, messages: list[dict[str, Any]], repeated: bool = False
+) -> dict[str, Any]:
+    return {
+        "messages": messages,
+        "intent": _understood(tracker, message_id),
+        # The desk writes its own notices in the conversation's language.
+        "language": tracker.get_slot("language") if tracker else None,
+        # After a handoff the assistant answers nothing, and that is no failure.
+        "paused": bool(tracker and tracker.is_paused()),
+        "repeated": repeated,
+    }
+
+
+def _answer_to(tracker: Any, message_id: str) -> list[dict[str, Any]] | None:
+    """What the assistant said after the user event ``message_id``, if there is one."""
+    if tracker is None:
+        return None
+    answer: list[dict[str, Any]] | None = None
+    for event in tracker.events:
+        kind = getattr(event, "type_name", None)
+        if kind == "user":
+            if answer is not None:
+                break
+            if event.message_id == message_id:
+                answer = []
+        elif kind == "bot" and answer is not None and event.text:
+            answer.append({"recipient_id": tracker.sender_id, "text": event.text})
+    return answer
 
 
 def _understood(tracker: Any, message_id: str | None) -> dict[str, Any]:

@@ -23,11 +23,15 @@ BOT_FALLBACK = "bot_fallback"
 BOT_UNAVAILABLE = "bot_unavailable"
 COMPLAINT = "complaint"
 FRUSTRATION = "frustration"  # fed up with the assistant, without asking in so many words
-REASONS = (CITIZEN_REQUEST, BOT_FALLBACK, BOT_UNAVAILABLE, COMPLAINT, FRUSTRATION)
+SYSTEM_ERROR = "system_error"  # a message the desk or the assistant failed on
+REASONS = (CITIZEN_REQUEST, BOT_FALLBACK, BOT_UNAVAILABLE, COMPLAINT, FRUSTRATION, SYSTEM_ERROR)
 
 # Folios carry the year as the citizen lives it, not UTC's.
 LOCAL_TZ = ZoneInfo("America/Mexico_City")
-FOLIO_RE = re.compile(r"\bCAB-(\d{4})-(\d{6,})\b", re.IGNORECASE)
+# cases.id is an INTEGER: 32 bits on PostgreSQL, so no case id has more than 10 digits.
+# A longer (or larger) number is no folio at all, never an integer the database refuses.
+MAX_CASE_ID = 2**31 - 1
+FOLIO_RE = re.compile(r"\bCAB-([0-9]{4})-([0-9]{6,10})\b", re.IGNORECASE)
 
 
 class Case(Base):
@@ -69,6 +73,11 @@ class Case(Base):
 
 
 def parse_folio(text: str) -> tuple[int, int] | None:
-    """(year, case id) of the first folio in ``text``, or None."""
+    """(year, case id) of the first folio in ``text``, or None.
+
+    A number no case id can reach gives None, like any other folio that does not exist.
+    """
     match = FOLIO_RE.search(text)
-    return (int(match.group(1)), int(match.group(2))) if match else None
+    if match is None or int(match.group(2)) > MAX_CASE_ID:
+        return None
+    return int(match.group(1)), int(match.group(2))

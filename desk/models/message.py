@@ -29,11 +29,23 @@ FAILED = "failed"
 
 # Messages the desk itself writes, as opposed to answers (``kind``).
 PRIVACY_NOTICE = "privacy_notice"
-CONSENT_NOTICE = "consent_notice"  # confirms BAJA/ALTA; the only thing an opted-out citizen gets
+# Confirms BAJA: the only thing an opted-out citizen gets. Confirms ALTA: goes only if
+# the citizen is still opted in when it is sent.
+CONSENT_NOTICE = "consent_notice"
+WELCOME_BACK_NOTICE = "welcome_back"
 
 # Twilio's delivery statuses, in the order a message moves through them.
-DELIVERY_ORDER = ("accepted", "queued", "sending", "sent", "delivered", "read")
-DELIVERY_FAILED = ("failed", "undelivered")
+DELIVERY_ORDER = (
+    "accepted",
+    "scheduled",
+    "queued",
+    "sending",
+    "sent",
+    "partially_delivered",
+    "delivered",
+    "read",
+)
+DELIVERY_FAILED = ("failed", "undelivered", "canceled")
 
 
 class Message(Base):
@@ -66,9 +78,11 @@ class Message(Base):
     lease_expires_at: Mapped[datetime | None]
     # Who holds the claim: a worker commits its outcome only while the token is its own.
     claim_token: Mapped[str | None] = mapped_column(sa.String(32))
-    # When the last send to Twilio began; an unclear outcome is looked up from then on.
+    # When the last hand-off began: to Twilio (outbound: an unclear outcome is looked
+    # up from then on), or to Rasa (inbound: the turn may have run, so it is asked again
+    # with the same id, which Rasa answers without running it twice).
     sending_started_at: Mapped[datetime | None]
-    delivery_status: Mapped[str | None] = mapped_column(sa.String(16))
+    delivery_status: Mapped[str | None] = mapped_column(sa.String(24))
     error_code: Mapped[str | None] = mapped_column(sa.String(16))
     error_message: Mapped[str | None] = mapped_column(sa.Text)
 

@@ -2,12 +2,17 @@
 
 Handled by the desk, before any routing, so no assistant content ever answers an
 opt-out keyword (Twilio's advice) and the choice is recorded where agents see it.
+The choice is the person's, not the channel's: a BAJA on WhatsApp also silences SMS
+to the same number, and a conversation that starts later inherits it. Whether a
+message may go is decided when it is sent, so anything queued before a BAJA (an
+answer, a "welcome back") is dropped.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from desk.models import Conversation
@@ -47,7 +52,7 @@ def apply(session: Session, conversation: Conversation, word: str) -> None:
     opting_out = word in OPT_OUT
     if opting_out == conversation.opted_out:
         return  # a second BAJA: already recorded and confirmed
-    conversation.opted_out = opting_out
+    _set_for_person(session, conversation, opting_out)
     audit.record(
         session,
         "conversation.opted_out" if opting_out else "conversation.opted_in",
@@ -63,8 +68,52 @@ def apply(session: Session, conversation: Conversation, word: str) -> None:
         conversation,
         NOTICES[("out" if opting_out else "in", language)],
         author=m.SYSTEM,
-        kind=m.CONSENT_NOTICE,
+        kind=m.CONSENT_NOTICE if opting_out else m.WELCOME_BACK_NOTICE,
     )
+
+
+def may_send(conversation: Conversation, kind: str | None) -> bool:
+    """Decided at sending time: an opted-out citizen gets only the BAJA confirmation,
+    and a BAJA confirmation made stale by a later ALTA is not sent either."""
+    if conversation.opted_out:
+        return kind == m.CONSENT_NOTICE
+    return kind != m.CONSENT_NOTICE
+
+
+def opt_out_by_carrier(session: Session, conversation: Conversation, code: str | None) -> None:
+    """Twilio says the number opted out (21610: STOP sent to the carrier)."""
+    _set_for_person(session, conversation, True)
+    audit.record(
+        session,
+        "conversation.opted_out",
+        actor="system",
+        conversation=conversation,
+        error_code=code,
+    )
+
+
+def inherited(session: Session, phone: str | None) -> bool:
+    """Whether this number opted out in any conversation (a new one starts silenced)."""
+    if not phone:
+        return False
+    return bool(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Conversation)
+            .where(Conversation.phone == phone, Conversation.opted_out.is_(True))
+        )
+    )
+
+
+def _set_for_person(session: Session, conversation: Conversation, opted_out: bool) -> None:
+    conversation.opted_out = opted_out
+    if conversation.phone:
+        session.execute(
+            sa.update(Conversation)
+            .where(Conversation.phone == conversation.phone)
+            .values(opted_out=opted_out)
+            .execution_options(synchronize_session="fetch")
+        )
 
 
 def _normalize(body: str) -> str:

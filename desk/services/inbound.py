@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +17,7 @@ from desk.db import utcnow
 from desk.models import Conversation, Message
 from desk.models import message as m
 from desk.models.conversation import channel_of
+from desk.services import consent
 from desk.services.queue import notify_worker
 
 MAX_BODY = 4096  # WhatsApp's own limit; SMS bodies arrive already joined by Twilio
@@ -24,35 +29,80 @@ class BadInbound(ValueError):
 
 @dataclass(frozen=True)
 class Inbound:
+    """One message as a Twilio webhook describes it, checked so that storing it cannot fail."""
+
     sid: str
     citizen_address: str
     desk_address: str
     body: str
+    # {"url", "content_type"}; a link that is not kept is {"dropped": why, "content_type"}.
     media: list[dict[str, str]]
     profile_name: str | None
+
+    # Class constants (unannotated, so not fields). Twilio sends at most 10 media.
+    MAX_MEDIA = 10
+    MAX_MEDIA_URL = 2048
+    MAX_CONTENT_TYPE = 255
 
     @classmethod
     def from_twilio(cls, form: Mapping[str, str]) -> Inbound:
         missing = [name for name in ("MessageSid", "From", "To") if not form.get(name)]
         if missing:
             raise BadInbound(f"missing {', '.join(missing)}")
-        try:
-            num_media = int(form.get("NumMedia") or 0)
-        except ValueError:
-            raise BadInbound("NumMedia is not a number") from None
-        media = [
-            {"url": form[f"MediaUrl{i}"], "content_type": form.get(f"MediaContentType{i}", "")}
-            for i in range(num_media)
-            if form.get(f"MediaUrl{i}")
-        ]
+        raw = form.get("NumMedia") or "0"
+        if not (len(raw) <= 2 and raw.isascii() and raw.isdigit()) or int(raw) > cls.MAX_MEDIA:
+            raise BadInbound(
+                f"NumMedia must be a whole number from 0 to {cls.MAX_MEDIA}, not {raw[:20]!r}"
+            )
+        media = []
+        for i in range(int(raw)):
+            url = form.get(f"MediaUrl{i}")
+            if not url:
+                continue
+            content_type = cls._text(form.get(f"MediaContentType{i}"), cls.MAX_CONTENT_TYPE)
+            dropped = cls._unkept_link(url)
+            # A link not kept is noted, never stored: agents would open it.
+            media.append(
+                {"dropped": dropped, "content_type": content_type}
+                if dropped
+                else {"url": url, "content_type": content_type}
+            )
         return cls(
-            sid=form["MessageSid"],
-            citizen_address=form["From"],
-            desk_address=form["To"],
-            body=(form.get("Body") or "")[:MAX_BODY],
+            sid=cls._identifier(form, "MessageSid", Message.__table__.c.provider_sid),
+            citizen_address=cls._identifier(form, "From", Conversation.__table__.c.citizen_address),
+            desk_address=cls._identifier(form, "To", Conversation.__table__.c.desk_address),
+            body=cls._text(form.get("Body"), MAX_BODY),
             media=media,
-            profile_name=form.get("ProfileName") or None,
+            profile_name=cls._text(
+                form.get("ProfileName"), Conversation.__table__.c.profile_name.type.length
+            )
+            or None,
         )
+
+    @staticmethod
+    def _identifier(form: Mapping[str, str], name: str, column: sa.Column[str]) -> str:
+        """A SID or an address: kept as given, or refused if the column cannot hold it."""
+        value = form[name]
+        if not value.isprintable():
+            raise BadInbound(f"{name} has control characters")
+        if len(value) > column.type.length:
+            raise BadInbound(f"{name} is longer than {column.type.length} characters")
+        return value
+
+    @staticmethod
+    def _text(value: str | None, limit: int) -> str:
+        """Free text (the body, a name): NUL characters, which PostgreSQL cannot store,
+        are removed; past ``limit`` it is cut."""
+        return (value or "").replace("\x00", "")[:limit]
+
+    @classmethod
+    def _unkept_link(cls, url: str) -> str | None:
+        """Why a media link is not kept, or None: only https links to somewhere are."""
+        if url[:8].lower() != "https://":
+            return "scheme"
+        if len(url) <= 8 or len(url) > cls.MAX_MEDIA_URL or not url.isprintable() or " " in url:
+            return "malformed"
+        return None
 
 
 def receive(session: Session, inbound: Inbound) -> tuple[Message, bool]:
@@ -77,7 +127,7 @@ def receive(session: Session, inbound: Inbound) -> tuple[Message, bool]:
         created_at=now,
     )
     session.add(message)
-    notify_worker(session)
+    notify_worker(session, m.INBOUND)
     try:
         session.commit()
     except IntegrityError:
@@ -98,12 +148,16 @@ def conversation_for(session: Session, citizen_address: str, desk_address: str) 
     conversation = session.scalars(query).first()
     if conversation is not None:
         return conversation
+    phone = citizen_address.removeprefix("whatsapp:")
     try:
         with session.begin_nested():
             conversation = Conversation(
                 channel=channel_of(citizen_address),
                 citizen_address=citizen_address,
                 desk_address=desk_address,
+                phone=phone,
+                # A BAJA on another channel holds here too: it is the person's choice.
+                opted_out=consent.inherited(session, phone),
             )
             session.add(conversation)
     except IntegrityError:
@@ -114,3 +168,40 @@ def conversation_for(session: Session, citizen_address: str, desk_address: str) 
 
 def _by_sid(session: Session, sid: str) -> Message | None:
     return session.scalars(sa.select(Message).filter_by(provider_sid=sid)).first()
+
+
+# --- when the database is down -----------------------------------------------------------
+# Twilio does not retry a webhook that failed: a 5xx while the database restarts would
+# lose the citizen's message. So a verified message that cannot be stored is written to
+# a spool folder (one file each, readable by the desk only) and acknowledged; it is
+# stored when the database is back, by the web process's next message or the worker.
+
+
+def spool(inbound: Inbound, directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = directory / f"{_safe_name(inbound.sid)}.json"
+    tmp = path.with_suffix(".tmp")
+    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        json.dump(dataclasses.asdict(inbound), out, ensure_ascii=False)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)  # whole or not at all
+    return path
+
+
+def drain(session: Session, directory: Path) -> int:
+    """Store the spooled messages (oldest first) and delete each once stored."""
+    if not directory.is_dir():
+        return 0
+    stored = 0
+    for path in sorted(directory.glob("*.json"), key=lambda p: p.stat().st_mtime):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        receive(session, Inbound(**data))
+        path.unlink()
+        stored += 1
+    return stored
+
+
+def _safe_name(sid: str) -> str:
+    return "".join(ch for ch in sid if ch.isalnum())[:64] or "message"

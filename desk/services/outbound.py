@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from desk.db import utcnow
-from desk.models import Agent, Case, Conversation, Message
+from desk.models import Agent, Case, Conversation, Message, PendingStatus
 from desk.models import message as m
-from desk.services import audit, queue
+from desk.ops import metrics
+from desk.services import audit, consent, queue
 from desk.transports import Transport, TransportError
+from desk.transports.base import SentMessage
 
 MAX_BODY = 1600  # Twilio refuses longer bodies (error 21617)
+EARLY_STATUS_KEPT = timedelta(days=1)
 
 
 def enqueue(
@@ -44,7 +47,7 @@ def enqueue(
         next_attempt_at=utcnow(),
     )
     session.add(message)
-    queue.notify_worker(session)
+    queue.notify_worker(session, m.OUTBOUND)
     return message
 
 
@@ -87,13 +90,40 @@ def deliver(
     give_up_seconds: int,
     now: datetime | None = None,
 ) -> None:
-    """Hand a claimed outbound message to the transport and record what happened. Commits."""
+    """Hand a claimed outbound message to the transport, at most once, and record what
+    happened. Commits; holds no transaction while the transport works.
+
+    Before calling Twilio the message is marked as being sent (``sending_started_at``).
+    A send whose outcome is unclear (a read timeout after the request went out, a 5xx,
+    a worker that died mid-send) keeps that mark, and the next try first looks the
+    message up in Twilio's list (To, From, since the attempt, same body): found, it is
+    recorded as sent and never sent again; not found, it was not accepted, and only
+    then is it sent anew. Raises queue.LeaseLost when another worker took it over.
+    """
     now = now or utcnow()
     conversation = message.conversation
-    if conversation.opted_out and message.kind != m.CONSENT_NOTICE:
+    if not consent.may_send(conversation, message.kind):
+        queue.hold(session, message)
         queue.fail(message, "the citizen opted out; nothing is sent", code="opted_out")
         session.commit()
         return
+    if message.sending_started_at is not None:
+        try:
+            found = _already_sent(session, message, transport)
+        except TransportError as error:
+            # Twilio cannot say now; never send blind: look again later.
+            queue.hold(session, message)
+            _retry_or_fail(session, message, error, now, give_up_seconds)
+            session.commit()
+            return
+        if found is not None:
+            queue.hold(session, message)
+            _record_sent(session, message, found.sid, found.status or "queued")
+            session.commit()
+            return
+    queue.hold(session, message)
+    message.sending_started_at = utcnow()
+    session.commit()  # the mark is durable before anything leaves
     try:
         sent = transport.send(
             to=conversation.citizen_address,
@@ -102,12 +132,79 @@ def deliver(
             status_callback=status_callback,
         )
     except TransportError as error:
+        queue.hold(session, message)
+        if not error.unclear:
+            message.sending_started_at = None  # certainly not accepted
         _record_failure(session, message, error, now, give_up_seconds)
     else:
-        message.provider_sid = sent.sid
-        message.delivery_status = sent.status
-        queue.finish(message)
+        queue.hold(session, message)
+        _record_sent(session, message, sent.sid, sent.status)
     session.commit()
+
+
+def give_up(session: Session, message_id: int, error: BaseException) -> None:
+    """An outbound message that failed in a way retrying cannot fix, or whose workers
+    kept stopping mid-send: it fails where agents see it (the error's type only: its
+    text may quote secrets), and the conversation's next replies go on."""
+    session.rollback()
+    message = session.get(Message, message_id, populate_existing=True)
+    if message is None or message.status in (m.DONE, m.FAILED):
+        session.rollback()
+        return
+    queue.fail(message, f"system error ({type(error).__name__})", code="system_error")
+    audit.record(
+        session,
+        "message.failed",
+        actor="system",
+        conversation=message.conversation,
+        message_id=message.id,
+        error_code="system_error",
+    )
+    session.commit()
+
+
+def _already_sent(session: Session, message: Message, transport: Transport) -> SentMessage | None:
+    """The message Twilio accepted in an unclear attempt, if it did: same addresses, same
+    body, created since the attempt began, and not already one of ours."""
+    assert message.sending_started_at is not None
+    conversation = message.conversation
+    listed = transport.sent_since(
+        to=conversation.citizen_address,
+        from_=conversation.desk_address,
+        since=message.sending_started_at,
+    )
+    candidates = [sent for sent in listed if sent.body == message.body]
+    if not candidates:
+        return None
+    known = set(
+        session.scalars(
+            sa.select(Message.provider_sid).where(
+                Message.provider_sid.in_([sent.sid for sent in candidates])
+            )
+        )
+    )
+    session.rollback()  # a read: no transaction stays open
+    fresh = [sent for sent in candidates if sent.sid not in known]
+    # Oldest first: the earliest accepted copy is the one this attempt created.
+    return min(fresh, key=lambda sent: sent.created_at or message.sending_started_at, default=None)
+
+
+def _record_sent(session: Session, message: Message, sid: str, status: str) -> None:
+    message.provider_sid = sid
+    message.delivery_status = status
+    message.sending_started_at = None
+    queue.finish(message)
+    session.flush()
+    asked = message.conversation.last_inbound_at
+    if asked is not None and message.author in (m.BOT, m.AGENT):
+        metrics.observe_reply_latency((utcnow() - asked).total_seconds(), author=message.author)
+    # Twilio may have called back before we knew the SID: apply what it said.
+    early = session.scalars(
+        sa.select(PendingStatus).where(PendingStatus.provider_sid == sid).order_by(PendingStatus.id)
+    ).all()
+    for pending in early:
+        _apply(session, message, pending.status, pending.error_code, pending.error_message)
+        session.delete(pending)
 
 
 def _record_failure(
@@ -118,48 +215,82 @@ def _record_failure(
     give_up_seconds: int,
 ) -> None:
     code = str(error.code) if error.code else None
+    metrics.count_twilio_error(code)
     if error.opted_out:
-        message.conversation.opted_out = True
+        consent.opt_out_by_carrier(session, message.conversation, code)
         queue.fail(message, str(error), code=code)
-        audit.record(
-            session,
-            "conversation.opted_out",
-            actor="system",
-            conversation=message.conversation,
-            error_code=code,
-        )
-    elif error.retryable and (now - message.created_at).total_seconds() < give_up_seconds:
+        return
+    _retry_or_fail(session, message, error, now, give_up_seconds)
+
+
+def _retry_or_fail(
+    session: Session, message: Message, error: TransportError, now: datetime, give_up_seconds: int
+) -> None:
+    code = str(error.code) if error.code else None
+    if error.retryable and (now - message.created_at).total_seconds() < give_up_seconds:
         queue.retry_later(message, now, str(error), code=code)
-    else:
-        queue.fail(message, str(error), code=code)
-        audit.record(
-            session,
-            "message.failed",
-            actor="system",
-            conversation=message.conversation,
-            message_id=message.id,
-            error_code=code,
-        )
+        return
+    queue.fail(message, str(error), code=code)
+    audit.record(
+        session,
+        "message.failed",
+        actor="system",
+        conversation=message.conversation,
+        message_id=message.id,
+        error_code=code,
+    )
 
 
 def apply_status(session: Session, params: Mapping[str, str]) -> Message | None:
-    """Apply a Twilio status callback; statuses that arrive late never move a message back."""
+    """Apply a Twilio status callback; statuses that arrive late never move a message
+    back. A callback for a SID not stored yet (Twilio can be faster than the answer to
+    ``messages.create``) is kept and applied when the SID is stored."""
     sid = params.get("MessageSid") or params.get("SmsSid")
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
     if not sid or not status:
         raise ValueError("a status callback needs MessageSid and MessageStatus")
-    message = session.scalars(sa.select(Message).filter_by(provider_sid=sid)).first()
+    if status not in m.DELIVERY_ORDER and status not in m.DELIVERY_FAILED:
+        return None  # a status Twilio added after this code: nothing to move
+    error_code = params.get("ErrorCode") or None
+    error_message = params.get("ErrorMessage") or None
+    message = session.scalars(
+        sa.select(Message).filter_by(provider_sid=sid, direction=m.OUTBOUND)
+    ).first()
     if message is None:
+        # Kept for a while, for a send whose answer is still on its way; then forgotten.
+        session.execute(
+            sa.delete(PendingStatus).where(PendingStatus.received_at < utcnow() - EARLY_STATUS_KEPT)
+        )
+        session.add(
+            PendingStatus(
+                provider_sid=sid[:64],
+                status=status,
+                error_code=(error_code or "")[:16] or None,
+                error_message=error_message,
+            )
+        )
+        session.commit()
         return None
-    if _moves_forward(message.delivery_status, status):
-        message.delivery_status = status
-        if status in m.DELIVERY_FAILED:
-            message.error_code = params.get("ErrorCode") or message.error_code
-            message.error_message = params.get("ErrorMessage") or message.error_message
-            if message.error_code == "21610":
-                message.conversation.opted_out = True
+    _apply(session, message, status, error_code, error_message)
     session.commit()
     return message
+
+
+def _apply(
+    session: Session,
+    message: Message,
+    status: str,
+    error_code: str | None,
+    error_message: str | None,
+) -> None:
+    if not _moves_forward(message.delivery_status, status):
+        return
+    message.delivery_status = status
+    if status in m.DELIVERY_FAILED:
+        message.error_code = error_code or message.error_code
+        message.error_message = error_message or message.error_message
+        if message.error_code == "21610":
+            consent.opt_out_by_carrier(session, message.conversation, "21610")
 
 
 def _moves_forward(current: str | None, new: str) -> bool:

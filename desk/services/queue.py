@@ -1,32 +1,79 @@
 """The message table as a work queue.
 
-A worker claims one due message at a time with a lease. Messages of one
-conversation are handled in order: a message waits while an earlier one in the
-same direction is still pending or in progress. On PostgreSQL the candidate row
-is locked with SKIP LOCKED so several workers pass each other; the
-compare-and-set update makes the claim safe on SQLite too.
+A worker claims one due message at a time with a lease and a claim token. Messages of
+one conversation are handled in order: a message waits while an earlier one in the
+same direction is still pending or in progress. On PostgreSQL the candidate row is
+locked with SKIP LOCKED so many workers pass each other; the compare-and-set update
+makes the claim safe on SQLite too.
+
+No transaction stays open after a claim: the caller talks to Rasa or Twilio with the
+database free, then writes the outcome in a new transaction that begins with
+``hold``, which refuses if the lease was lost (expired and taken by another worker)
+in the meantime. So a slow worker can never overwrite the work of the one that took
+over, and SQLite's single write lock is never held across a network call.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from desk.db import utcnow
 from desk.models import message as m
 from desk.models.message import Message
 from desk.services.backoff import next_attempt
 
+log = logging.getLogger(__name__)
+
 CHANNEL = "ventanilla_work"
 LEASE = timedelta(minutes=2)
 
 
-def notify_worker(session: Session) -> None:
-    """Wake sleeping workers when this transaction commits (PostgreSQL only; others poll)."""
+class LeaseLost(Exception):
+    """Another worker holds this message now: this one must not write its outcome."""
+
+
+def notify_worker(session: Session, direction: str = "") -> None:
+    """Wake sleeping workers once this transaction commits: NOTIFY on PostgreSQL, a
+    datagram to the worker's socket on SQLite (the embedded default, one machine)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.select(sa.func.pg_notify(CHANNEL, "")))
+        session.execute(sa.select(sa.func.pg_notify(CHANNEL, direction)))
+        return
+    if not session.info.get("wake_socket"):
+        return
+    session.connection()  # the work is in this transaction: its end decides the wake-up
+    waiting = session.info.setdefault("wake_directions", set())
+    if not waiting:
+        sa.event.listen(session, "after_commit", _send_wake, once=True)
+        # Soft: fires even when nothing had been sent to the database yet.
+        sa.event.listen(session, "after_soft_rollback", _forget_wake, once=True)
+    waiting.add(direction)
+
+
+def _send_wake(session: Session) -> None:
+    for direction in session.info.pop("wake_directions", ()):
+        wake(session.info["wake_socket"], direction)
+
+
+def _forget_wake(session: Session, _previous: object = None) -> None:
+    session.info.pop("wake_directions", None)
+
+
+def wake(path: str | Path, direction: str = "") -> None:
+    """Tell a worker listening on ``path`` that there is work; nobody there is fine."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
+            sender.setblocking(False)
+            sender.sendto(direction.encode(), os.fspath(path))
+    except OSError:
+        pass  # no worker listening, or its buffer is full: it polls anyway
 
 
 def _due(now: datetime) -> sa.ColumnElement[bool]:
@@ -37,8 +84,11 @@ def _due(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
-def claim(session: Session, direction: str, now: datetime | None = None) -> Message | None:
-    """Take the next due message in ``direction``, or None. Commits the claim."""
+def claim(
+    session: Session, direction: str, now: datetime | None = None, lease: timedelta = LEASE
+) -> Message | None:
+    """Take the next due message in ``direction``, or None. Commits the claim and
+    returns the message (with its conversation) detached from any transaction."""
     now = now or utcnow()
     earlier = aliased(Message)
     waits_for_earlier = (
@@ -51,37 +101,64 @@ def claim(session: Session, direction: str, now: datetime | None = None) -> Mess
         )
         .exists()
     )
-    candidate = session.scalars(
-        sa.select(Message.id)
+    row = session.execute(
+        sa.select(Message.id, Message.status)
         .where(Message.direction == direction, _due(now), ~waits_for_earlier)
         .order_by(Message.next_attempt_at, Message.id)
         .limit(1)
         .with_for_update(skip_locked=True)
     ).first()
-    if candidate is None:
+    if row is None:
         session.rollback()
         return None
+    candidate = row.id
+    token = uuid.uuid4().hex
     claimed = session.execute(
         sa.update(Message)
         .where(Message.id == candidate, _due(now))
         .values(
             status=m.PROCESSING,
-            lease_expires_at=now + LEASE,
+            lease_expires_at=now + lease,
             attempts=Message.attempts + 1,
+            claim_token=token,
             updated_at=now,
         )
         .execution_options(synchronize_session=False)
     ).rowcount
-    session.commit()
     if claimed != 1:
+        session.rollback()
         return None
-    message = session.get(Message, candidate, populate_existing=True)
+    message = session.get(
+        Message, candidate, populate_existing=True, options=[joinedload(Message.conversation)]
+    )
+    session.commit()  # the claim, and the end of the transaction
+    assert message is not None
+    # Claimed while still in progress: the worker that had it died or hung.
+    message.abandoned = row.status == m.PROCESSING  # type: ignore[attr-defined]
     return message
+
+
+def hold(session: Session, message: Message) -> None:
+    """Begin writing a claimed message's outcome: lock its row and check the claim is
+    still this worker's. Raises LeaseLost (after rolling back) when it is not."""
+    current = session.execute(
+        sa.select(Message.status, Message.claim_token)
+        .where(Message.id == message.id)
+        .with_for_update()
+    ).first()
+    if (
+        current is None
+        or current.status != m.PROCESSING
+        or current.claim_token != message.claim_token
+    ):
+        session.rollback()
+        raise LeaseLost(f"message {message.id} is no longer held by this worker")
 
 
 def retry_later(message: Message, now: datetime, error: str, *, code: str | None = None) -> None:
     message.status = m.PENDING
     message.lease_expires_at = None
+    message.claim_token = None
     message.next_attempt_at = next_attempt(now, message.attempts)
     message.error_code = code
     message.error_message = error
@@ -90,6 +167,7 @@ def retry_later(message: Message, now: datetime, error: str, *, code: str | None
 def finish(message: Message) -> None:
     message.status = m.DONE
     message.lease_expires_at = None
+    message.claim_token = None
     message.error_code = None
     message.error_message = None
 
@@ -97,5 +175,16 @@ def finish(message: Message) -> None:
 def fail(message: Message, error: str, *, code: str | None = None) -> None:
     message.status = m.FAILED
     message.lease_expires_at = None
+    message.claim_token = None
     message.error_code = code
     message.error_message = error
+
+
+def due_work(session: Session, now: datetime | None = None) -> set[str]:
+    """The directions with a message due now (a cheap look, for the worker's poll)."""
+    now = now or utcnow()
+    found = session.scalars(
+        sa.select(Message.direction).where(_due(now)).group_by(Message.direction)
+    ).all()
+    session.rollback()
+    return set(found)

@@ -16,6 +16,7 @@ from desk.models import Conversation, Message
 from desk.models import case as c
 from desk.models import conversation as conv
 from desk.models import message as m
+from desk.ops import metrics
 from desk.services import audit, cases, consent, outbound, queue
 
 LANGUAGES = ("es", "en")
@@ -42,24 +43,30 @@ def route(
     privacy_url: str,
     now: datetime | None = None,
 ) -> None:
-    """Route one claimed inbound message. Commits."""
+    """Route one claimed inbound message. Commits; holds no transaction while Rasa
+    works. Raises queue.LeaseLost when another worker took the message over."""
     now = now or utcnow()
     conversation = message.conversation
+    queue.hold(session, message)
     word = consent.change(conversation, message.body)
     if word is not None:
         consent.apply(session, conversation, word)
         _keep_in_case(session, message)
         return
-    if conversation.opted_out or conversation.mode == conv.HUMAN:
+    # A message Rasa may already have taken (the call timed out, the worker died) is
+    # asked again whatever the mode says: its own turn may have handed the conversation
+    # to a person, and the answer with the folio is still owed to the citizen.
+    asked_before = message.sending_started_at is not None
+    if conversation.opted_out or (conversation.mode == conv.HUMAN and not asked_before):
         # Opted out: stored (and shown to agents) but never answered until ALTA.
         _keep_in_case(session, message, open_if_missing=not conversation.opted_out)
         return
+    resume = conversation.needs_bot_resume and not asked_before
+    message.sending_started_at = now
     session.commit()  # hold no transaction open across the calls to Rasa
     try:
-        if conversation.needs_bot_resume:
+        if resume:
             bot.resume(conversation.key)
-            conversation.needs_bot_resume = False
-            session.commit()
         reply = bot.send(
             conversation.key,
             message.body,
@@ -67,20 +74,34 @@ def route(
             metadata={"channel": conversation.channel, "language": conversation.language},
         )
     except BotUnavailable as error:
+        queue.hold(session, message)
+        if resume:
+            # The resume may have gone through: asking again is harmless.
+            conversation.needs_bot_resume = True
         if (now - message.created_at).total_seconds() >= give_up_seconds:
-            _escalate(session, message, str(error))
+            _escalate(session, message, str(error), reason=c.BOT_UNAVAILABLE)
         else:
             queue.retry_later(message, now, str(error))
             session.commit()
         return
+    queue.hold(session, message)
+    message.sending_started_at = None
+    if resume:
+        conversation.needs_bot_resume = False
     message.intent = reply.intent
     message.confidence = reply.confidence
+    if reply.intent == "nlu_fallback":
+        metrics.count_assistant_fallback()
     if reply.language in LANGUAGES:
         conversation.language = reply.language
+    if not reply.texts and reply.paused:
+        # The assistant handed the conversation to a person and has nothing to say.
+        _keep_in_case(session, message, open_if_missing=True)
+        return
     if not reply.texts:
         # Rasa answers an empty list when an action fails (it logs and carries on);
         # asking again would only repeat the turn, so a person takes it now.
-        _escalate(session, message, "the assistant answered nothing")
+        _escalate(session, message, "the assistant answered nothing", reason=c.SYSTEM_ERROR)
         return
     for text in reply.texts:
         for part in outbound.split_body(text):
@@ -88,6 +109,19 @@ def route(
     _privacy_notice_once(session, conversation, privacy_url, now)
     queue.finish(message)
     session.commit()
+
+
+def poison(session: Session, message_id: int, error: BaseException) -> None:
+    """A message that failed in a way retrying cannot fix (a bug, a malformed answer),
+    or kept its worker from finishing it too often: it fails, a person takes the
+    conversation with a folio, and later messages of the conversation flow on.
+    What agents see names the error's type only: its text may quote secrets."""
+    session.rollback()
+    message = session.get(Message, message_id, populate_existing=True)
+    if message is None or message.status in (m.DONE, m.FAILED):
+        session.rollback()
+        return
+    _escalate(session, message, f"system error ({type(error).__name__})", reason=c.SYSTEM_ERROR)
 
 
 def _keep_in_case(session: Session, message: Message, *, open_if_missing: bool = False) -> None:
@@ -120,14 +154,14 @@ def _privacy_notice_once(
     )
 
 
-def _escalate(session: Session, message: Message, error: str) -> None:
-    """The assistant stayed unavailable: a person takes over, and the citizen is told."""
+def _escalate(session: Session, message: Message, error: str, *, reason: str) -> None:
+    """The assistant cannot answer this message: a person takes over, and the citizen
+    is told, with the folio. The message fails (agents see why); the next ones flow."""
     conversation = message.conversation
-    case, _ = cases.open_case(session, conversation, reason=c.BOT_UNAVAILABLE, actor="system")
+    case, _ = cases.open_case(session, conversation, reason=reason, actor="system")
     session.flush()
     message.case_id = case.id
-    queue.finish(message)
-    message.error_message = error
+    queue.fail(message, error, code=reason)
     outbound.enqueue(
         session,
         conversation,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
@@ -10,8 +11,24 @@ class SendResult:
     status: str  # Twilio's first status, e.g. "queued"
 
 
+@dataclass(frozen=True)
+class SentMessage:
+    """A message Twilio has, as its Messages list shows it (for reconciling)."""
+
+    sid: str
+    body: str
+    status: str
+    created_at: datetime | None
+
+
 class TransportError(Exception):
-    """A send that did not go out. ``retryable`` says whether trying later can help."""
+    """A send that did not go out, or may have.
+
+    ``unclear``: the request reached the other side and no answer came back (a read
+    timeout, a 5xx, a connection cut mid-answer): the message may have been accepted,
+    so it is looked up before any new try. Otherwise it was not accepted, and
+    ``retryable`` says whether trying later can help.
+    """
 
     def __init__(
         self,
@@ -21,12 +38,14 @@ class TransportError(Exception):
         http_status: int | None = None,
         retryable: bool = False,
         opted_out: bool = False,
+        unclear: bool = False,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.http_status = http_status
-        self.retryable = retryable
+        self.retryable = retryable or unclear
         self.opted_out = opted_out
+        self.unclear = unclear
 
 
 class Transport(Protocol):
@@ -35,3 +54,7 @@ class Transport(Protocol):
     def send(
         self, *, to: str, from_: str, body: str, status_callback: str | None
     ) -> SendResult: ...
+
+    def sent_since(self, *, to: str, from_: str, since: datetime) -> list[SentMessage]:
+        """What was sent from ``from_`` to ``to`` since ``since``; raises TransportError."""
+        ...

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from desk.transports.base import SendResult
+from desk.transports.base import SendResult, SentMessage
 
 
 class SandboxTransport:
@@ -12,3 +13,6 @@ class SandboxTransport:
 
     def send(self, *, to: str, from_: str, body: str, status_callback: str | None) -> SendResult:
         return SendResult(sid=f"SB{uuid.uuid4().hex}", status="delivered")
+
+    def sent_since(self, *, to: str, from_: str, since: datetime) -> list[SentMessage]:
+        return []  # a sandbox send never ends unclear

@@ -195,6 +195,8 @@ class FakeBot:
     confidence: float = 0.97
     language: str | None = None
     down: bool = False
+    paused: bool = False  # the turn handed the conversation to a person
+    broken: Exception | None = None  # raised as is: a bug, not an unreachable Rasa
     sent: list[dict[str, Any]] = field(default_factory=list)
     resumed: list[str] = field(default_factory=list)
     on_send: Callable[[str], None] | None = None
@@ -203,7 +205,9 @@ class FakeBot:
         self, sender: str, text: str, *, message_id: str, metadata: dict[str, Any]
     ) -> BotReply:
         if self.down:
-            raise BotUnavailable("Rasa unreachable at http://127.0.0.1:5005: connection refused")
+            raise BotUnavailable("Rasa at http://127.0.0.1:5005 failed: ConnectionError")
+        if self.broken is not None:
+            raise self.broken
         self.sent.append(
             {"sender": sender, "text": text, "message_id": message_id, "metadata": metadata}
         )
@@ -214,6 +218,7 @@ class FakeBot:
             intent=self.intent,
             confidence=self.confidence,
             language=self.language,
+            paused=self.paused,
         )
 
     def resume(self, sender: str) -> None:

@@ -18,6 +18,8 @@ from typing import TypeVar
 import requests
 from twilio.request_validator import RequestValidator
 
+from bot.endpoints import write as write_endpoints
+from tests.support.rasa_proxy import RasaProxy
 from tests.support.twilio_standin import TwilioStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,65 +44,82 @@ class Stack:
     auth_token: str = field(default_factory=lambda: secrets.token_hex(16))
     rasa_token: str = field(default_factory=lambda: secrets.token_hex(16))
     desk_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    actions_token: str = field(default_factory=lambda: secrets.token_hex(16))
     # The embedded default: no Twilio account, replies delivered locally, simulator on.
     sandbox: bool = False
+    # Scale-out: several Rasa servers share a tracker store (tracker_url, PostgreSQL)
+    # and Redis's lock store (redis_url).
+    rasa_servers: int = 1
+    tracker_url: str | None = None
+    redis_url: str | None = None
+    desk_env: dict[str, str] = field(default_factory=dict)  # extra settings for the desk
+    # A fault-injecting proxy between the desk and the (first) Rasa server.
+    proxy: bool = False
+    rasa_proxy: RasaProxy | None = None
+    commands: dict[str, tuple[list[object], dict[str, str]]] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     standin: TwilioStandIn = field(default_factory=TwilioStandIn)
 
     def __post_init__(self) -> None:
-        self.desk_port, self.rasa_port, self.actions_port = free_port(), free_port(), free_port()
+        self.desk_port, self.actions_port = free_port(), free_port()
+        self.rasa_ports = [free_port() for _ in range(self.rasa_servers)]
         self.desk_url = f"http://127.0.0.1:{self.desk_port}"
-        self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        self.rasa_urls = [f"http://127.0.0.1:{port}" for port in self.rasa_ports]
+        self.rasa_url = self.rasa_urls[0]
         self.database_url = self.database_url or f"sqlite:///{self.workdir / 'desk.db'}"
+        self.tracker_url = self.tracker_url or f"sqlite:///{self.workdir / 'rasa_tracker.db'}"
 
     # --- lifecycle --------------------------------------------------------------------
 
     def start(self) -> Stack:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()  # nothing left running behind a failed start
+            raise
+
+    def _start(self) -> Stack:
         if not MODEL.exists():
             raise RuntimeError(f"{MODEL} is missing: run `make train` first")
         self.standin.callback_token = self.auth_token
         self.standin.start()
+        if self.proxy:
+            self.rasa_proxy = RasaProxy(self.rasa_urls[0]).start()
         env = self._env()
-        endpoints = self.workdir / "endpoints.yml"
-        endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
-            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n"
-            f"  db: {self.workdir / 'rasa_tracker.db'}\n"
+        endpoints_file = self.workdir / "endpoints.yml"
+        write_endpoints(
+            endpoints_file,
+            {
+                "ACTION_SERVER_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+                "ACTION_SERVER_TOKEN": self.actions_token,
+                "TRACKER_DATABASE_URL": self.tracker_url or "",
+                **({"REDIS_URL": self.redis_url} if self.redis_url else {}),
+            },
         )
         self._spawn(
             "actions",
-            [
-                BOT_BIN / "rasa",
-                "run",
-                "actions",
-                "--actions",
-                "actions",
-                "--port",
-                str(self.actions_port),
-            ],
+            [BOT_BIN / "python", "-m", "bot.action_server", "--port", str(self.actions_port)],
             env,
         )
-        self._spawn(
-            "rasa",
-            [
-                BOT_BIN / "rasa",
-                "run",
-                "--model",
-                MODEL,
-                "--enable-api",
-                "--auth-token",
-                self.rasa_token,
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(self.rasa_port),
-                "--credentials",
-                ROOT / "bot" / "credentials.yml",
-                "--endpoints",
-                endpoints,
-            ],
-            env,
-        )
+        for number, port in enumerate(self.rasa_ports):
+            self._spawn(
+                "rasa" if number == 0 else f"rasa{number + 1}",
+                [
+                    BOT_BIN / "rasa",
+                    "run",
+                    "--model",
+                    MODEL,
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--credentials",
+                    ROOT / "bot" / "credentials.yml",
+                    "--endpoints",
+                    endpoints_file,
+                ],
+                env,
+            )
         flask = [DESK_BIN / "flask", "--app", "desk"]
         subprocess.run([*flask, "db-upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
         subprocess.run(
@@ -138,22 +157,36 @@ class Stack:
             "the action server",
             120,
         )
-        self.wait_for(
-            lambda: self._ok(f"{self.rasa_url}/status?token={self.rasa_token}"),
-            "Rasa with its model",
-            240,
-        )
+        for url in self.rasa_urls:
+            self.wait_for(
+                lambda url=url: self._ok(f"{url}/webhooks/desk/"), "Rasa with its model", 240
+            )
         return self
 
     def stop(self) -> None:
         for process in self.processes.values():
-            process.terminate()
+            if process.poll() is None:
+                process.terminate()
         for process in self.processes.values():
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
-        self.standin.stop()
+        if self.standin.http is not None:
+            self.standin.stop()
+        if self.rasa_proxy:
+            self.rasa_proxy.stop()
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: the process gets no chance to finish anything (a crash, an OOM kill)."""
+        process = self.processes[name]
+        process.kill()
+        process.wait(timeout=20)
+
+    def respawn(self, name: str) -> None:
+        """Start a killed process again, as a process manager would."""
+        command, env = self.commands[name]
+        self._spawn(name, command, env)
 
     def logs(self) -> str:
         return "\n".join(
@@ -177,15 +210,18 @@ class Stack:
             "DESK_INSTANCE_PATH": str(self.workdir / "instance"),
             "DATABASE_URL": self.database_url,
             "PUBLIC_BASE_URL": self.desk_url,
-            "TWILIO_AUTH_TOKEN": self.auth_token,
-            "RASA_URL": self.rasa_url,
+            **({} if self.sandbox else {"TWILIO_AUTH_TOKEN": self.auth_token}),
+            "RASA_URL": self.rasa_proxy.url if self.rasa_proxy else ",".join(self.rasa_urls),
             "RASA_TOKEN": self.rasa_token,
             "DESK_API_TOKEN": self.desk_token,
             "DESK_URL": self.desk_url,
+            "ACTION_SERVER_TOKEN": self.actions_token,
+            **self.desk_env,
         }
 
     def _spawn(self, name: str, command: list[object], env: dict[str, str]) -> None:
-        with (self.workdir / f"{name}.log").open("wb") as log:  # the child keeps its own copy
+        self.commands[name] = (command, env)
+        with (self.workdir / f"{name}.log").open("ab") as log:  # the child keeps its own copy
             self.processes[name] = subprocess.Popen(
                 [str(part) for part in command],
                 cwd=ROOT,

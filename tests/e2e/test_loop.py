@@ -6,6 +6,8 @@ under gunicorn and its worker); only Twilio is a local stand-in for its REST API
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 import sqlalchemy as sa
@@ -31,12 +33,35 @@ def test_a_whatsapp_greeting_gets_the_assistants_answer(stack, db):
     inbound = fresh(db, sa.select(Message).filter_by(direction=m.INBOUND, body="¡Hola!")).one()
     assert inbound.intent == "greet" and inbound.confidence > 0.5
     # Rasa saw the text untouched (its own Twilio channel would have made it "@Hola!").
-    tracker = requests.get(
-        f"{stack.rasa_url}/conversations/{inbound.conversation.key}/tracker",
-        params={"token": stack.rasa_token},
-        timeout=10,
-    ).json()
-    assert tracker["latest_message"]["text"] == "¡Hola!"
+    # Its HTTP API is off: the tracker store itself says what it got.
+    tracker = sa.create_engine(stack.tracker_url)
+    with tracker.connect() as connection:
+        said = connection.execute(
+            sa.text(
+                "SELECT data FROM events WHERE sender_id = :key AND type_name = 'user' "
+                "ORDER BY id DESC LIMIT 1"
+            ),
+            {"key": inbound.conversation.key},
+        ).scalar_one()
+    tracker.dispose()
+    assert json.loads(said)["text"] == "¡Hola!"
+
+
+def test_rasa_answers_nothing_without_the_channel_token_and_has_no_open_api(stack):
+    message = {"sender": "intruso", "message": "hola"}
+    assert requests.post(f"{stack.rasa_url}/webhooks/desk/webhook", json=message).status_code == 401
+    # --enable-api is off: no tracker, no model swap, with or without a token.
+    assert requests.get(f"{stack.rasa_url}/conversations/x/tracker", timeout=10).status_code == 404
+    assert requests.put(f"{stack.rasa_url}/model", json={}, timeout=10).status_code in (404, 405)
+
+
+def test_the_action_server_refuses_calls_without_its_token(stack):
+    forged = {"next_action": "action_handoff", "tracker": {"sender_id": "x"}}
+    url = f"http://127.0.0.1:{stack.actions_port}/webhook"
+
+    assert requests.post(url, json=forged, timeout=10).status_code == 401
+    wrong = {"Authorization": "Bearer not-the-token"}
+    assert requests.post(url, json=forged, headers=wrong, timeout=10).status_code == 401
 
 
 def test_handoff_agent_reply_resolve_and_the_assistant_answers_again(stack, db):

@@ -27,7 +27,8 @@ def unreachable_reason() -> str | None:
 @contextmanager
 def temporary_schema(prefix: str) -> Iterator[str]:
     """Yield a database URL whose search_path is a new schema, dropped afterwards."""
-    server = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT")
+    # A connection each time: the fault matrix restarts the server in between.
+    server = sa.create_engine(SERVER, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
         with server.connect() as connection:

@@ -1,7 +1,15 @@
 """A local stand-in for Twilio's Messages API, for the real twilio client to talk to.
 
-It records every message created and answers like Twilio does (201 with the
-message resource). ``fail_next`` makes it answer errors the way Twilio does.
+It records every message it accepts and answers like Twilio does (201 with the
+message resource), lists them (GET Messages.json with To, From and DateSent>), and
+reports delivery to each StatusCallback. It can also misbehave the ways Twilio's API
+does, one request at a time (``fault``) or always (``latency``):
+
+- ``reject``: an error answer; nothing accepted (429 / 20429, 21610, 400…);
+- ``accept_then_hang``: the message is accepted, the answer comes after the client
+  has given up (the case where a blind retry sends it twice);
+- ``accept_then_500``: accepted, then a 500;
+- ``slow``: a normal answer after a delay.
 """
 
 from __future__ import annotations
@@ -10,7 +18,9 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from tests.support.json_standin import JsonStandIn
 
@@ -25,18 +35,30 @@ class SentMessage:
     status_callback: str | None
     auth: str | None
     received_at: float = field(default_factory=time.perf_counter)
+    created: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass
+class Fault:
+    kind: str  # reject | accept_then_hang | accept_then_500 | slow
+    status: int = 500
+    code: int | None = None
+    message: str = "error"
+    seconds: float = 0.0
 
 
 @dataclass
 class TwilioStandIn:
     sent: list[SentMessage] = field(default_factory=list)
-    # Each entry: (http status, twilio error code or None, message)
-    failures: list[tuple[int, int | None, str]] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    # Every answer to a POST waits this long: Twilio's API from outside the US.
+    latency: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
     http: JsonStandIn | None = None
     # When set, the stand-in reports "sent" then "delivered" to each message's
     # StatusCallback, signed with this auth token, as Twilio does.
     callback_token: str | None = None
+    creates: int = 0  # POSTs to Messages.json, accepted or not
 
     @property
     def url(self) -> str:
@@ -44,8 +66,11 @@ class TwilioStandIn:
         return self.http.url
 
     def fail_next(self, status: int, code: int | None = None, message: str = "error") -> None:
+        self.fault(Fault("reject", status=status, code=code, message=message))
+
+    def fault(self, fault: Fault, times: int = 1) -> None:
         with self.lock:
-            self.failures.append((status, code, message))
+            self.faults.extend([fault] * times)
 
     def start(self) -> TwilioStandIn:
         self.http = JsonStandIn(self._respond)
@@ -54,43 +79,80 @@ class TwilioStandIn:
     def _respond(
         self, method: str, path: str, headers: dict[str, str], form: dict[str, str] | None
     ) -> tuple[int, dict[str, Any]]:
-        parts = path.split("/")
-        # POST /2010-04-01/Accounts/{AccountSid}/Messages.json
-        if method != "POST" or len(parts) != 5 or parts[2:5:2] != ["Accounts", "Messages.json"]:
+        split = urlsplit(path)
+        parts = split.path.split("/")
+        # /2010-04-01/Accounts/{AccountSid}/Messages.json
+        if len(parts) != 5 or parts[2:5:2] != ["Accounts", "Messages.json"]:
             return 404, {"code": 20404, "message": "not found", "status": 404}
+        if method == "GET":
+            return 200, self._list(parts[3], parse_qs(split.query))
+        if method != "POST":
+            return 405, {"code": 20004, "message": "method not allowed", "status": 405}
+        arrived = time.perf_counter()  # when the desk handed it over, before any delay
         with self.lock:
-            failure = self.failures.pop(0) if self.failures else None
-        if failure:
-            status, code, message = failure
-            return status, {
-                "code": code,
-                "message": message,
-                "status": status,
-                "more_info": "https://www.twilio.com/docs/errors",
-            }
-        form = form or {}
+            self.creates += 1
+            fault = self.faults.pop(0) if self.faults else None
+        if self.latency:
+            time.sleep(self.latency)
+        if fault and fault.kind == "reject":
+            return fault.status, _error(fault.status, fault.code, fault.message)
+        if fault and fault.kind == "slow":
+            time.sleep(fault.seconds)
+        sent = self._accept(parts[3], form or {}, headers, arrived)
+        if fault and fault.kind == "accept_then_hang":
+            time.sleep(fault.seconds)
+        if fault and fault.kind == "accept_then_500":
+            return 500, _error(500, None, "internal error")
+        return 201, _resource(sent)
+
+    def _accept(
+        self, account_sid: str, form: dict[str, str], headers: dict[str, str], arrived: float
+    ) -> SentMessage:
         sent = SentMessage(
-            account_sid=parts[3],
+            account_sid=account_sid,
             sid="SM" + uuid.uuid4().hex,
             to=form.get("To", ""),
             from_=form.get("From", ""),
             body=form.get("Body", ""),
             status_callback=form.get("StatusCallback"),
             auth=headers.get("Authorization"),
+            received_at=arrived,
         )
         with self.lock:
             self.sent.append(sent)
         if self.callback_token and sent.status_callback:
             threading.Thread(target=self.report_delivery, args=(sent,), daemon=True).start()
-        return 201, {
-            "sid": sent.sid,
-            "status": "queued",
-            "to": sent.to,
-            "from": sent.from_,
-            "body": sent.body,
-            "num_segments": "1",
-            "account_sid": sent.account_sid,
-            "error_code": None,
+        return sent
+
+    def _list(self, account_sid: str, query: dict[str, list[str]]) -> dict[str, Any]:
+        to, from_ = query.get("To", [None])[0], query.get("From", [None])[0]
+        after = query.get("DateSent>", [None])[0]
+        since = datetime.fromisoformat(after.replace("Z", "+00:00")) if after else None
+        with self.lock:
+            found = [
+                m
+                for m in self.sent
+                if m.account_sid == account_sid
+                and (to is None or m.to == to)
+                and (from_ is None or m.from_ == from_)
+                # Twilio's DateSent filter counts whole seconds.
+                and (
+                    since is None
+                    or m.created.replace(microsecond=0) >= since.replace(microsecond=0)
+                )
+            ]
+        messages = [_resource(m) for m in reversed(found)]  # newest first, as Twilio lists
+        uri = f"/2010-04-01/Accounts/{account_sid}/Messages.json"
+        return {
+            "messages": messages,
+            "end": max(len(messages) - 1, 0),
+            "first_page_uri": uri,
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": 50,
+            "previous_page_uri": None,
+            "start": 0,
+            "uri": uri,
         }
 
     def report_delivery(self, sent: SentMessage) -> None:
@@ -126,3 +188,26 @@ class TwilioStandIn:
     def messages_to(self, address: str) -> list[SentMessage]:
         with self.lock:
             return [m for m in self.sent if m.to == address]
+
+
+def _resource(sent: SentMessage) -> dict[str, Any]:
+    return {
+        "sid": sent.sid,
+        "status": "queued",
+        "to": sent.to,
+        "from": sent.from_,
+        "body": sent.body,
+        "num_segments": "1",
+        "account_sid": sent.account_sid,
+        "error_code": None,
+        "date_created": sent.created.strftime("%a, %d %b %Y %H:%M:%S +0000"),
+    }
+
+
+def _error(status: int, code: int | None, message: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "message": message,
+        "status": status,
+        "more_info": "https://www.twilio.com/docs/errors",
+    }

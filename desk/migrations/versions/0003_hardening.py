@@ -19,6 +19,10 @@ def upgrade() -> None:
     with op.batch_alter_table("messages") as batch_op:
         batch_op.add_column(sa.Column("claim_token", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("sending_started_at", sa.DateTime(), nullable=True))
+        # "partially_delivered", a status Twilio sends, has 19 characters.
+        batch_op.alter_column(
+            "delivery_status", type_=sa.String(length=24), existing_type=sa.String(length=16)
+        )
     with op.batch_alter_table("conversations") as batch_op:
         batch_op.add_column(sa.Column("phone", sa.String(length=64), nullable=True))
         batch_op.create_index("ix_conversations_phone", ["phone"])
@@ -65,5 +69,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_conversations_phone")
         batch_op.drop_column("phone")
     with op.batch_alter_table("messages") as batch_op:
+        batch_op.alter_column(
+            "delivery_status", type_=sa.String(length=16), existing_type=sa.String(length=24)
+        )
         batch_op.drop_column("sending_started_at")
         batch_op.drop_column("claim_token")

@@ -85,7 +85,7 @@ def test_when_the_assistant_is_down_the_message_waits_and_is_retried_with_backof
 
     assert message.status == m.PENDING
     assert message.attempts == 1
-    assert "unreachable" in message.error_message
+    assert message.error_message == "Rasa at http://127.0.0.1:5005 failed: ConnectionError"
     assert message.next_attempt_at >= before + timedelta(seconds=2)
     assert queue.claim(db, m.INBOUND) is None  # not due yet
     assert outbound_of(db, message.conversation) == []
@@ -99,7 +99,8 @@ def test_after_the_bounded_wait_the_citizen_gets_an_apology_and_a_case(db, bot, 
 
     case = db.scalars(sa.select(Case)).one()
     assert (case.reason, case.status) == (c.BOT_UNAVAILABLE, c.OPEN)
-    assert message.case_id == case.id and message.status == m.DONE
+    # Failed, where agents see why; filed with the case the citizen is told about.
+    assert message.case_id == case.id and message.status == m.FAILED
     assert message.conversation.mode == conv.HUMAN
     [apology] = answers(db, message.conversation)
     assert apology.author == m.SYSTEM
@@ -117,6 +118,23 @@ def test_an_empty_answer_from_the_assistant_goes_to_a_person_at_once(db, bot, ma
     assert message.conversation.mode == conv.HUMAN
     [apology] = answers(db, message.conversation)
     assert "folio" in apology.body
+    assert db.scalars(sa.select(Case)).one().reason == c.SYSTEM_ERROR
+
+
+def test_the_empty_answer_of_a_conversation_handed_to_a_person_is_no_error(
+    db, bot, make_case, make_message
+):
+    """The assistant handed off in this very turn (or before): it has nothing to say,
+    and the message belongs to the case."""
+    bot.texts, bot.paused = [], True
+    message = make_message()
+
+    route_next(db, bot)
+
+    assert message.status == m.DONE
+    case = db.scalars(sa.select(Case)).one()
+    assert message.case_id == case.id
+    assert answers(db, message.conversation) == []  # no apology: nothing went wrong
 
 
 def test_a_resolved_case_resumes_the_assistant_before_the_next_message(
@@ -235,7 +253,7 @@ def test_an_opted_out_citizen_gets_no_answer_until_alta(db, bot, make_conversati
 
     assert conversation.opted_out is False
     [welcome] = outbound_of(db, conversation)
-    assert welcome.kind == m.CONSENT_NOTICE and "BAJA" in welcome.body
+    assert welcome.kind == m.WELCOME_BACK_NOTICE and "BAJA" in welcome.body
     assert bot.sent == []
 
 
@@ -246,3 +264,40 @@ def test_yes_is_an_answer_not_a_keyword_for_a_subscribed_citizen(db, bot, make_m
 
     assert bot.sent[0]["text"] == "yes"
     assert message.conversation.opted_out is False
+
+
+def test_no_secret_reaches_the_database_when_rasa_fails(app, db, make_message):
+    """What a failing Rasa call leaves in the message (the agents' view of the error)
+    names the server and the error's type, never the token or a password."""
+    from desk.bot_client import BotClient
+
+    app.config["RASA_TOKEN"] = "rasa-secret-token"
+    client = BotClient("http://user:db-password@127.0.0.1:9", "rasa-secret-token", timeout=1)
+    message = make_message()
+
+    route_next(db, client)
+
+    stored = " ".join(
+        str(value or "") for value in (message.error_message, message.error_code, message.body)
+    )
+    assert "rasa-secret-token" not in stored and "db-password" not in stored
+    assert "127.0.0.1:9" in message.error_message
+
+
+def test_a_turn_that_handed_off_while_the_desk_waited_still_gets_its_answer_to_the_citizen(
+    db, bot, make_message
+):
+    """Rasa ran the handoff (the case is open, the mode human) but its answer never
+    reached the desk: the retry asks Rasa again, which gives the same answer."""
+    message = make_message(body="quiero un agente")
+    message.sending_started_at = utcnow()  # the first call began and never came back
+    message.conversation.mode = conv.HUMAN
+    db.commit()
+    bot.texts, bot.paused = ["Listo, tu folio es CAB-2026-000001."], True
+
+    route_next(db, bot)
+
+    assert [call["message_id"] for call in bot.sent] == [str(message.id)]
+    [answer] = answers(db, message.conversation)
+    assert "CAB-2026-000001" in answer.body
+    assert message.status == m.DONE and message.sending_started_at is None

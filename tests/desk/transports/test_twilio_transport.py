@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from desk.transports import SandboxTransport, TransportError, TwilioTransport
-from tests.support.twilio_standin import TwilioStandIn
+from tests.support.twilio_standin import Fault, TwilioStandIn
 
 ACCOUNT = "AC" + "a" * 32
 
@@ -45,17 +46,19 @@ def test_a_message_is_created_with_the_accounts_credentials(standin, transport):
 
 
 @pytest.mark.parametrize(
-    "status, code, retryable, opted_out",
+    "status, code, retryable, opted_out, unclear",
     [
-        (429, 20429, True, False),
-        (503, None, True, False),
-        (400, 21611, True, False),
-        (400, 21610, False, True),
-        (400, 21211, False, False),
-        (401, 20003, False, False),
+        (429, 20429, True, False, False),  # never processed: safe to send again
+        (503, None, True, False, True),  # may have been accepted: look it up first
+        (400, 21611, True, False, False),
+        (400, 21610, False, True, False),
+        (400, 21211, False, False, False),
+        (401, 20003, False, False, False),
     ],
 )
-def test_twilio_errors_are_classified(standin, transport, status, code, retryable, opted_out):
+def test_twilio_errors_are_classified(
+    standin, transport, status, code, retryable, opted_out, unclear
+):
     standin.fail_next(status, code, "nope")
 
     with pytest.raises(TransportError) as raised:
@@ -63,17 +66,50 @@ def test_twilio_errors_are_classified(standin, transport, status, code, retryabl
 
     error = raised.value
     assert (error.http_status, error.code) == (status, code)
-    assert (error.retryable, error.opted_out) == (retryable, opted_out)
+    assert (error.retryable, error.opted_out, error.unclear) == (retryable, opted_out, unclear)
     assert standin.sent == []
 
 
-def test_an_unreachable_twilio_is_retryable():
+def test_an_unreachable_twilio_is_retryable_and_clearly_not_sent():
     transport = TwilioTransport(ACCOUNT, "t", api_base_url="http://127.0.0.1:9")  # discard port
 
     with pytest.raises(TransportError) as raised:
         transport.send(to="+5215512345678", from_="+525500000000", body="x", status_callback=None)
 
-    assert raised.value.retryable
+    assert raised.value.retryable and not raised.value.unclear
+
+
+def test_an_answer_that_comes_after_the_timeout_is_unclear_though_twilio_accepted_it(standin):
+    transport = TwilioTransport(ACCOUNT, "t", api_base_url=standin.url, timeout=0.5)
+    standin.fault(Fault("accept_then_hang", seconds=1.5))
+
+    with pytest.raises(TransportError) as raised:
+        transport.send(to="+5215512345678", from_="+525500000000", body="x", status_callback=None)
+
+    assert raised.value.unclear
+    assert len(standin.sent) == 1  # the reason a blind retry would send it twice
+    assert "127.0.0.1" not in str(raised.value)  # error texts do not quote the URL
+
+
+def test_a_500_after_accepting_is_unclear(standin, transport):
+    standin.fault(Fault("accept_then_500"))
+
+    with pytest.raises(TransportError) as raised:
+        transport.send(to="+5215512345678", from_="+525500000000", body="x", status_callback=None)
+
+    assert raised.value.unclear and len(standin.sent) == 1
+
+
+def test_what_was_sent_since_a_moment_is_listed_newest_first(standin, transport):
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    for body in ("uno", "dos"):
+        transport.send(to="+5215512345678", from_="+525500000000", body=body, status_callback=None)
+    transport.send(to="+5215599999999", from_="+525500000000", body="otro", status_callback=None)
+
+    listed = transport.sent_since(to="+5215512345678", from_="+525500000000", since=before)
+
+    assert [sent.body for sent in listed] == ["dos", "uno"]
+    assert [sent.sid for sent in listed] == [m.sid for m in reversed(standin.sent[:2])]
 
 
 def test_the_sandbox_delivers_locally():
@@ -83,3 +119,7 @@ def test_the_sandbox_delivers_locally():
 
     assert result.status == "delivered"
     assert result.sid.startswith("SB")
+
+
+def test_the_sandbox_never_has_an_unclear_send_to_look_up():
+    assert SandboxTransport().sent_since(to="x", from_="y", since=datetime.now(UTC)) == []
