@@ -87,7 +87,13 @@ def test_a_folio_is_told_to_its_owner_and_to_nobody_else(stack, db):
     case_id = int(folio.rsplit("-", 1)[1])
     case_url = f"{stack.desk_url}/cases/{case_id}"
     browser.post(f"{case_url}/resolve", data={"csrf_token": form_token(browser, case_url)})
-    converse(stack, owner, "hola", "resuelto")  # the notice came; the bot is back
+    # The notice is sent as the case closes, so it may already be out before the
+    # citizen's next message: wait for it on its own, then check the bot is back.
+    stack.wait_for(
+        lambda: [r for r in stack.replies_to(owner) if f"{folio} quedó resuelto" in r.body],
+        "the resolution notice",
+    )
+    converse(stack, owner, "hola", "Centro de Atención al Bienestar")
 
     mine = converse(stack, owner, f"como va mi folio {folio}", "quedó resuelto")
     theirs = converse(stack, stranger, f"como va el folio {folio}", "No encontré")
