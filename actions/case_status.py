@@ -58,7 +58,7 @@ class ActionCaseStatus(Action):
             return []
         if case is None:
             dispatcher.utter_message(text=text["unknown"])
-        elif case["status"] == "resolved":
+        elif case["status"] in ("resolved", "closed"):
             date = (case.get("resolved_at") or "")[:10]
             dispatcher.utter_message(text=text["resolved"].format(folio=folio, date=date))
         else:

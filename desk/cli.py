@@ -12,7 +12,7 @@ from flask import Flask, current_app
 
 from desk.db import engine, get_session
 from desk.models import Agent
-from desk.security.demo_agent import DEMO_EMAIL, DEMO_PASSWORD
+from desk.security.demo_agent import DEMO_ACCOUNTS, DEMO_PASSWORD
 from desk.services import audit
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -91,17 +91,18 @@ def deactivate_agent_command(email: str) -> None:
 
 @click.command("seed-demo")
 def seed_demo_command() -> None:
-    """Create the demo agent of the embedded default (sandbox only)."""
+    """Create the demo accounts of the embedded default, one per role (sandbox only)."""
     if not current_app.config["TWILIO_SANDBOX"]:
-        raise click.ClickException("the demo agent exists only with the sandbox transport")
+        raise click.ClickException("the demo accounts exist only with the sandbox transport")
     session = get_session()
-    agent = session.scalars(sa.select(Agent).filter_by(email=DEMO_EMAIL)).first()
-    if agent is None:
-        agent = Agent(email=DEMO_EMAIL, name="Agente Demo")
-        session.add(agent)
-    # Back in the sandbox after a run with Twilio (which deactivated it): the printed
-    # login must work, with the documented password.
-    agent.active = True
-    agent.set_password(DEMO_PASSWORD)
+    for email, (name, role) in DEMO_ACCOUNTS.items():
+        agent = session.scalars(sa.select(Agent).filter_by(email=email)).first()
+        if agent is None:
+            agent = Agent(email=email, name=name, role=role)
+            session.add(agent)
+        # Back in the sandbox after a run with Twilio (which deactivated them): the
+        # printed logins must work, with the documented password.
+        agent.active = True
+        agent.set_password(DEMO_PASSWORD)
+        click.echo(f"demo {role}: {email} / {DEMO_PASSWORD}")
     session.commit()
-    click.echo(f"demo agent: {DEMO_EMAIL} / {DEMO_PASSWORD}")

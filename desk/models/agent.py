@@ -6,10 +6,18 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from desk.db import Base, utcnow
+from desk.models.team import Team
+
+AGENT = "agent"
+SUPERVISOR = "supervisor"
+TRAINER = "trainer"
+ADMIN = "admin"
+ROLES = (AGENT, SUPERVISOR, TRAINER, ADMIN)
+LANGUAGES = ("es", "en")
 
 
 class Agent(UserMixin, Base):
@@ -22,6 +30,16 @@ class Agent(UserMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(120))
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     active: Mapped[bool] = mapped_column(default=True)
+    # What the agent may do: desk.permissions holds the matrix.
+    role: Mapped[str] = mapped_column(sa.String(16), default=AGENT)
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"))
+    language: Mapped[str] = mapped_column(sa.String(8), default="es")  # of the desk's UI
+    # Taking cases: automatic assignment only gives cases to agents who are available.
+    available: Mapped[bool] = mapped_column(default=False)
+    available_changed_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+    # Automatic assignment stops giving cases to an agent with this many active ones.
+    max_active_cases: Mapped[int] = mapped_column(default=8)
     # Part of the signed session: rotated at logout, so a copied cookie stops working.
     session_token: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -29,6 +47,8 @@ class Agent(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive agents
         return self.active
+
+    team: Mapped[Team | None] = relationship()
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk.db import Base, utcnow
+
+if TYPE_CHECKING:
+    from desk.models.agent import Agent
 
 
 class AuditEvent(Base):
@@ -24,3 +27,5 @@ class AuditEvent(Base):
         sa.ForeignKey("conversations.id"), index=True
     )
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    agent: Mapped[Agent | None] = relationship()

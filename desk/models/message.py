@@ -58,6 +58,8 @@ class Message(Base):
     __table_args__ = (
         sa.Index("ix_messages_queue", "status", "direction", "next_attempt_at"),
         sa.Index("ix_messages_conversation", "conversation_id", "id"),
+        # The dashboard's days and the retention purge read messages by date.
+        sa.Index("ix_messages_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +71,10 @@ class Message(Base):
     body: Mapped[str] = mapped_column(sa.Text, default="")
     kind: Mapped[str | None] = mapped_column(sa.String(24))
     media: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    # A WhatsApp template (outside the 24-hour window): Twilio builds the text from
+    # the Content SID and these variables; ``body`` keeps what the citizen will read.
+    content_sid: Mapped[str | None] = mapped_column(sa.String(34))
+    content_variables: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
     # Twilio's MessageSid: inbound dedupe key, outbound the handle for status callbacks.
     provider_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 

@@ -23,11 +23,18 @@ log = logging.getLogger(__name__)
 
 DEMO_EMAIL = "agente@demo.local"
 DEMO_PASSWORD = "demo-ventanilla"
+# The embedded default shows every role: one demo account each, all with DEMO_PASSWORD.
+DEMO_ACCOUNTS = {
+    DEMO_EMAIL: ("Agente Demo", "agent"),
+    "supervisora@demo.local": ("Supervisora Demo", "supervisor"),
+    "admin@demo.local": ("Admin Demo", "admin"),
+    "entrenador@demo.local": ("Entrenador Demo", "trainer"),
+}
 
 
 def refused(config: Mapping[str, Any], email: str | None) -> bool:
-    """Whether this e-mail is the demo agent while Twilio is configured."""
-    return not config["TWILIO_SANDBOX"] and (email or "").strip().lower() == DEMO_EMAIL
+    """Whether this e-mail is a demo account while Twilio is configured."""
+    return not config["TWILIO_SANDBOX"] and (email or "").strip().lower() in DEMO_ACCOUNTS
 
 
 def retire(session: Session, agent: Agent) -> bool:
@@ -38,7 +45,7 @@ def retire(session: Session, agent: Agent) -> bool:
     audit.record(
         session, "agent.deactivated", actor="system", agent=agent, reason="demo_agent_with_twilio"
     )
-    log.warning("the demo agent %s was deactivated: Twilio is configured", DEMO_EMAIL)
+    log.warning("the demo account %s was deactivated: Twilio is configured", agent.email)
     return True
 
 
@@ -46,8 +53,9 @@ def retire_at_start_up(app: Flask) -> None:
     if not app.config["TWILIO_SANDBOX"]:
         try:
             with app.extensions["desk.db"]() as session, session.begin():
-                agent = session.scalars(sa.select(Agent).filter_by(email=DEMO_EMAIL)).first()
-                if agent is not None:
+                for agent in session.scalars(
+                    sa.select(Agent).where(Agent.email.in_(list(DEMO_ACCOUNTS)))
+                ):
                     retire(session, agent)
         except sa.exc.SQLAlchemyError as error:
             # Before the first migration there is no agents table; the login and the

@@ -57,10 +57,21 @@ def route(
     # asked again whatever the mode says: its own turn may have handed the conversation
     # to a person, and the answer with the folio is still owed to the citizen.
     asked_before = message.sending_started_at is not None
-    if conversation.opted_out or (conversation.mode == conv.HUMAN and not asked_before):
-        # Opted out: stored (and shown to agents) but never answered until ALTA.
-        _keep_in_case(session, message, open_if_missing=not conversation.opted_out)
+    if conversation.opted_out:
+        # Stored (and shown to agents) but never answered until ALTA.
+        _keep_in_case(session, message)
         return
+    if not asked_before:
+        # A rating after a resolution, a reply soon after one (the case reopens), or a
+        # message on an active case: people's, never the assistant's.
+        taken = cases.take_citizen_message(session, message, now=now)
+        if taken == "csat":
+            queue.finish(message)
+            session.commit()
+            return
+        if taken == "case" or conversation.mode == conv.HUMAN:
+            _keep_in_case(session, message, open_if_missing=True)
+            return
     resume = conversation.needs_bot_resume and not asked_before
     message.sending_started_at = now
     session.commit()  # hold no transaction open across the calls to Rasa
@@ -125,8 +136,8 @@ def poison(session: Session, message_id: int, error: BaseException) -> None:
 
 
 def _keep_in_case(session: Session, message: Message, *, open_if_missing: bool = False) -> None:
-    """File the message with the open case, if there is one, and finish it."""
-    case = cases.open_case_of(session, message.conversation)
+    """File the message with the active case, if there is one, and finish it."""
+    case = cases.active_case_of(session, message.conversation)
     if case is None and open_if_missing:
         # Human mode without an open case should not happen; never drop the message.
         case, _ = cases.open_case(

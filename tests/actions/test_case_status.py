@@ -40,6 +40,18 @@ def test_a_resolved_case_says_when(desk, dispatcher):
     assert "resuelto el 2026-11-20" in answer
 
 
+def test_a_closed_case_is_told_as_resolved(desk, dispatcher):
+    desk.cases["CAB-2026-000123"] = {
+        "owner": "conv-key",
+        "status": "closed",
+        "resolved_at": "2026-11-20T17:00:00+00:00",
+    }
+
+    [answer] = ask(dispatcher, "como va mi folio CAB-2026-000123")
+
+    assert "resuelto el 2026-11-20" in answer
+
+
 def test_someone_else_gets_a_neutral_answer(desk, dispatcher):
     desk.cases["CAB-2026-000123"] = {"owner": "conv-key", "status": "open"}
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from desk import create_app
 from desk.bot_client import BotReply, BotUnavailable
 from desk.cli import upgrade_database
-from desk.db import get_session
+from desk.db import get_session, utcnow
 from desk.models import Agent, Case, Conversation, Message
 from desk.models import message as m
 from desk.services import cases
@@ -108,6 +108,8 @@ def make_conversation(db: Session) -> Callable[..., Conversation]:
 
     def make(channel: str = "whatsapp", **fields: Any) -> Conversation:
         prefix = "whatsapp:" if channel == "whatsapp" else ""
+        # A conversation exists because the citizen wrote: WhatsApp's window is open.
+        fields.setdefault("last_inbound_at", utcnow())
         conversation = Conversation(
             channel=channel,
             citizen_address=fields.pop("citizen_address", f"{prefix}+52155500{next(counter)}"),

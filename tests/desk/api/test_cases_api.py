@@ -24,7 +24,7 @@ def test_the_assistant_opens_a_case_and_gets_the_folio(client, make_conversation
 
     assert response.status_code == 201
     body = response.get_json()
-    assert body["folio"].startswith("CAB-") and body["status"] == "open"
+    assert body["folio"].startswith("CAB-") and body["status"] == "new"
     assert body["topic"] == "pasaporte"
     assert conversation.mode == conv.HUMAN
 
@@ -96,7 +96,7 @@ def test_a_citizen_gets_the_status_of_their_own_folio(client, make_conversation,
     assert response.get_json() | {"opened_at": None} == {
         "id": case.id,
         "folio": case.folio,
-        "status": "open",
+        "status": "new",
         "reason": "citizen_request",
         "topic": "curp",
         "opened_at": None,

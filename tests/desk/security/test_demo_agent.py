@@ -13,7 +13,7 @@ from desk import create_app
 from desk.db import get_session
 from desk.models import Agent, AuditEvent
 from desk.security import sessions
-from desk.security.demo_agent import DEMO_EMAIL, DEMO_PASSWORD
+from desk.security.demo_agent import DEMO_ACCOUNTS, DEMO_EMAIL, DEMO_PASSWORD
 from tests.desk.conftest import BASE_CONFIG
 from tests.desk.security.conftest import TWILIO, add_agent
 
@@ -89,11 +89,13 @@ def test_with_twilio_the_demo_agent_is_deactivated_at_start_up(fresh_database_ur
 
     try:
         assert not demo_in(with_twilio).active
+        # Every demo account, one per role.
         assert [e.details for e in events(with_twilio, "agent.deactivated")] == [
             {"reason": "demo_agent_with_twilio"}
-        ]
+        ] * len(DEMO_ACCOUNTS)
         again = create_app(BASE_CONFIG | TWILIO | {"DATABASE_URL": fresh_database_url})
-        assert len(events(again, "agent.deactivated")) == 1  # once, not at every start
+        # Once, not at every start.
+        assert len(events(again, "agent.deactivated")) == len(DEMO_ACCOUNTS)
         again.extensions["desk.db"].kw["bind"].dispose()
     finally:
         with_twilio.extensions["desk.db"].kw["bind"].dispose()

@@ -24,7 +24,7 @@ def test_opening_a_case_hands_the_conversation_to_people_and_gives_a_folio(db, m
     assert created
     assert re.fullmatch(r"CAB-20\d\d-\d{6}", case.folio)
     assert case.folio.endswith(f"-{case.id:06d}")
-    assert (case.status, case.topic) == (c.OPEN, "pasaporte")
+    assert (case.status, case.topic) == (c.NEW, "pasaporte")
     assert conversation.mode == conv.HUMAN
     event = db.scalars(sa.select(AuditEvent)).one()
     assert (event.action, event.actor, event.case_id) == ("case.opened", "bot", case.id)
@@ -98,15 +98,3 @@ def test_a_new_case_can_open_after_the_last_was_resolved(db, make_case, agent):
     second, created = cases.open_case(db, first.conversation, reason=c.CITIZEN_REQUEST)
 
     assert created and second.id != first.id
-
-
-def test_the_queue_lists_open_cases_newest_first_a_page_at_a_time(db, make_case, agent):
-    opened = [make_case() for _ in range(5)]
-    cases.resolve(db, opened[0], agent)
-
-    page1, total = cases.open_cases_page(db, page=1, per_page=3)
-    page2, _ = cases.open_cases_page(db, page=2, per_page=3)
-
-    assert total == 4
-    assert [x.id for x in page1] == [opened[4].id, opened[3].id, opened[2].id]
-    assert [x.id for x in page2] == [opened[1].id]

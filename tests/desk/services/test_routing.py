@@ -98,7 +98,7 @@ def test_after_the_bounded_wait_the_citizen_gets_an_apology_and_a_case(db, bot, 
     route_next(db, bot)
 
     case = db.scalars(sa.select(Case)).one()
-    assert (case.reason, case.status) == (c.BOT_UNAVAILABLE, c.OPEN)
+    assert (case.reason, case.status) == (c.BOT_UNAVAILABLE, c.NEW)
     # Failed, where agents see why; filed with the case the citizen is told about.
     assert message.case_id == case.id and message.status == m.FAILED
     assert message.conversation.mode == conv.HUMAN

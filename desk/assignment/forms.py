@@ -1,0 +1,17 @@
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+
+
+class AssignForm(FlaskForm):
+    """To an agent, to a team's queue, or both (choices filled by the view)."""
+
+    agent_id = SelectField("Agente", coerce=int, choices=[])
+    team_id = SelectField("Equipo", coerce=int, choices=[])
+
+
+class ClaimForm(FlaskForm):
+    """Only the CSRF token."""
+
+
+class AvailabilityForm(FlaskForm):
+    """Only the CSRF token: the view flips the agent's availability."""
