@@ -29,8 +29,13 @@ def enqueue(
     agent: Agent | None = None,
     case: Case | None = None,
     kind: str | None = None,
+    content_sid: str | None = None,
+    content_variables: dict[str, str] | None = None,
 ) -> Message:
-    """Queue a reply in the caller's transaction; the worker sends it after commit."""
+    """Queue a reply in the caller's transaction; the worker sends it after commit.
+
+    With ``content_sid`` it is a WhatsApp template and ``body`` is the text the
+    citizen will read, kept for the transcript."""
     if not body.strip():
         raise ValueError("a reply needs text")
     if len(body) > MAX_BODY:
@@ -43,12 +48,63 @@ def enqueue(
         case_id=case.id if case else None,
         body=body,
         kind=kind,
+        content_sid=content_sid,
+        content_variables=content_variables,
         status=m.PENDING,
         next_attempt_at=utcnow(),
     )
     session.add(message)
     queue.notify_worker(session, m.OUTBOUND)
     return message
+
+
+def enqueue_notice(
+    session: Session,
+    conversation: Conversation,
+    text: str,
+    *,
+    case: Case | None,
+    purpose: str,
+) -> Message | None:
+    """A notice of the desk's own (case resolved, satisfaction question), by WhatsApp's
+    rules: free text inside the 24-hour window, else the approved template for
+    ``purpose``; with no template configured it is not sent (an audit event says so)."""
+    from desk.models import WhatsAppTemplate
+    from desk.replies.rendering import TemplateError, template_message
+    from desk.replies.window import window_of
+
+    if window_of(conversation).open:
+        return enqueue(session, conversation, text, author=m.SYSTEM, case=case)
+    template = session.scalars(
+        sa.select(WhatsAppTemplate)
+        .where(WhatsAppTemplate.purpose == purpose, WhatsAppTemplate.active.is_(True))
+        .order_by((WhatsAppTemplate.language == conversation.language).desc(), WhatsAppTemplate.id)
+    ).first()
+    if template is not None and case is not None:
+        try:
+            body, variables = template_message(template, case, None)
+        except TemplateError:
+            template = None
+        else:
+            return enqueue(
+                session,
+                conversation,
+                body,
+                author=m.SYSTEM,
+                case=case,
+                content_sid=template.content_sid,
+                content_variables=variables,
+            )
+    audit.record(
+        session,
+        "notice.not_sent",
+        actor="system",
+        case=case,
+        conversation=conversation,
+        purpose=purpose,
+        why="whatsapp window closed and no template",
+    )
+    return None
 
 
 def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
@@ -130,6 +186,7 @@ def deliver(
             from_=conversation.desk_address,
             body=message.body,
             status_callback=status_callback,
+            **_template_of(message),
         )
     except TransportError as error:
         queue.hold(session, message)
@@ -140,6 +197,13 @@ def deliver(
         queue.hold(session, message)
         _record_sent(session, message, sent.sid, sent.status)
     session.commit()
+
+
+def _template_of(message: Message) -> dict[str, object]:
+    """The template arguments of a send, only when there is a template."""
+    if not message.content_sid:
+        return {}
+    return {"content_sid": message.content_sid, "content_variables": message.content_variables}
 
 
 def give_up(session: Session, message_id: int, error: BaseException) -> None:

@@ -52,8 +52,17 @@ class Transport(Protocol):
     name: str
 
     def send(
-        self, *, to: str, from_: str, body: str, status_callback: str | None
-    ) -> SendResult: ...
+        self,
+        *,
+        to: str,
+        from_: str,
+        body: str,
+        status_callback: str | None,
+        content_sid: str | None = None,
+        content_variables: dict[str, str] | None = None,
+    ) -> SendResult:
+        """Send free text, or a WhatsApp template when ``content_sid`` is given."""
+        ...
 
     def sent_since(self, *, to: str, from_: str, since: datetime) -> list[SentMessage]:
         """What was sent from ``from_`` to ``to`` since ``since``; raises TransportError."""

@@ -11,7 +11,16 @@ class SandboxTransport:
 
     name = "sandbox"
 
-    def send(self, *, to: str, from_: str, body: str, status_callback: str | None) -> SendResult:
+    def send(
+        self,
+        *,
+        to: str,
+        from_: str,
+        body: str,
+        status_callback: str | None,
+        content_sid: str | None = None,
+        content_variables: dict[str, str] | None = None,
+    ) -> SendResult:
         return SendResult(sid=f"SB{uuid.uuid4().hex}", status="delivered")
 
     def sent_since(self, *, to: str, from_: str, since: datetime) -> list[SentMessage]:

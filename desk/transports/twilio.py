@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from typing import Any
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
@@ -36,10 +38,26 @@ class TwilioTransport:
             # stay unset: they would rewrite the host back to twilio.com.
             self.client.api.base_url = api_base_url.rstrip("/")
 
-    def send(self, *, to: str, from_: str, body: str, status_callback: str | None) -> SendResult:
-        options = {"status_callback": status_callback} if status_callback else {}
+    def send(
+        self,
+        *,
+        to: str,
+        from_: str,
+        body: str,
+        status_callback: str | None,
+        content_sid: str | None = None,
+        content_variables: dict[str, str] | None = None,
+    ) -> SendResult:
+        options: dict[str, Any] = {"status_callback": status_callback} if status_callback else {}
+        if content_sid:
+            # A WhatsApp template: Twilio builds the text; a body beside it would be
+            # sent as free text, which fails outside the 24-hour window (63016).
+            options["content_sid"] = content_sid
+            options["content_variables"] = json.dumps(content_variables or {})
+        else:
+            options["body"] = body
         try:
-            sent = self.client.messages.create(to=to, from_=from_, body=body, **options)
+            sent = self.client.messages.create(to=to, from_=from_, **options)
         except (TwilioRestException, TwilioServiceException) as error:
             # twilio 9.10+ raises TwilioServiceException (not a TwilioRestException)
             # for RFC 9457 answers; both carry the HTTP status and Twilio's code.
