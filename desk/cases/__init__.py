@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-from desk.cases import routes  # noqa: E402,F401
+from desk.cases import cli, queue, routes  # noqa: E402,F401

@@ -27,8 +27,9 @@ def test_the_queue_is_paginated(app, client, logged_in, make_case):
     first = client.get("/cases/").get_data(as_text=True)
     second = client.get("/cases/?page=2").get_data(as_text=True)
 
-    assert opened[2].folio in first and opened[0].folio not in first
-    assert opened[0].folio in second
+    # Due soonest first: with equal targets, the one waiting longest.
+    assert opened[0].folio in first and opened[2].folio not in first
+    assert opened[2].folio in second
     assert "Página 2 de 2" in second
 
 
@@ -36,7 +37,7 @@ def test_a_bad_page_number_is_a_clear_error(client, logged_in):
     response = client.get("/cases/?page=0")
 
     assert response.status_code == 400
-    assert "page must be 1 or more" in response.get_data(as_text=True)
+    assert "page debe ser un número entero de 1 en adelante." in response.get_data(as_text=True)
 
 
 def test_the_case_page_shows_the_whole_conversation_with_delivery_status(
