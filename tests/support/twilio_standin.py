@@ -10,10 +10,15 @@ does, one request at a time (``fault``) or always (``latency``):
   has given up (the case where a blind retry sends it twice);
 - ``accept_then_500``: accepted, then a 500;
 - ``slow``: a normal answer after a delay.
+
+It also serves media, as Twilio's media URLs do (``add_media``): the bytes, or a redirect
+to a CDN, only to a request with the account's Basic credentials.
 """
 
 from __future__ import annotations
 
+import base64
+import re
 import threading
 import time
 import uuid
@@ -39,6 +44,18 @@ class SentMessage:
 
 
 @dataclass
+class StoredMedia:
+    data: bytes
+    content_type: str
+    authorization: str  # the Basic header Twilio would demand
+    redirect_to: str | None = None  # Twilio's CDN: a 302 there instead of the bytes
+
+
+# /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{MediaSid}
+MEDIA_PATH = re.compile(r"^/2010-04-01/Accounts/[^/]+/Messages/[^/]+/Media/[^/]+$")
+
+
+@dataclass
 class Fault:
     kind: str  # reject | accept_then_hang | accept_then_500 | slow
     status: int = 500
@@ -59,6 +76,8 @@ class TwilioStandIn:
     # StatusCallback, signed with this auth token, as Twilio does.
     callback_token: str | None = None
     creates: int = 0  # POSTs to Messages.json, accepted or not
+    media: dict[str, StoredMedia] = field(default_factory=dict)  # by path
+    media_requests: list[dict[str, str | None]] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -74,7 +93,64 @@ class TwilioStandIn:
 
     def start(self) -> TwilioStandIn:
         self.http = JsonStandIn(self._respond)
+        self._serve_media_too(self.http)
         return self
+
+    def add_media(
+        self,
+        account_sid: str,
+        auth_token: str,
+        data: bytes,
+        content_type: str,
+        *,
+        redirect_to: str | None = None,
+    ) -> str:
+        """Media only ``account_sid``:``auth_token`` may fetch; returns its path."""
+        path = (
+            f"/2010-04-01/Accounts/{account_sid}/Messages/MM{uuid.uuid4().hex}"
+            f"/Media/ME{uuid.uuid4().hex}"
+        )
+        secret = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+        with self.lock:
+            self.media[path] = StoredMedia(data, content_type, f"Basic {secret}", redirect_to)
+        return path
+
+    def _serve_media_too(self, http: JsonStandIn) -> None:
+        # JsonStandIn answers JSON only; media paths get their own GET, every other
+        # request goes on to it unchanged.
+        json_handler: Any = http.server.RequestHandlerClass
+        standin = self
+
+        class Handler(json_handler):  # type: ignore[misc,valid-type]
+            def do_GET(self) -> None:
+                if MEDIA_PATH.match(urlsplit(self.path).path):
+                    standin._serve_media(self)
+                else:
+                    json_handler.do_GET(self)
+
+        http.server.RequestHandlerClass = Handler
+
+    def _serve_media(self, handler: Any) -> None:
+        path = urlsplit(handler.path).path
+        authorization = handler.headers.get("Authorization")
+        with self.lock:
+            self.media_requests.append({"path": path, "auth": authorization})
+            media = self.media.get(path)
+        if media is None:
+            status, headers, body = 404, {"Content-Type": "application/json"}, b"{}"
+        elif authorization != media.authorization:
+            status, body = 401, b'{"code": 20003, "message": "Authenticate", "status": 401}'
+            headers = {"Content-Type": "application/json", "WWW-Authenticate": "Basic"}
+        elif media.redirect_to:
+            status, headers, body = 302, {"Location": media.redirect_to}, b""
+        else:
+            status, headers, body = 200, {"Content-Type": media.content_type}, media.data
+        handler.send_response(status)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
 
     def _respond(
         self, method: str, path: str, headers: dict[str, str], form: dict[str, str] | None
