@@ -91,6 +91,14 @@ class BotClient:
         """Undo the assistant's ConversationPaused after a person resolved the case."""
         self._post(sender, "/webhooks/desk/resume", {"sender": sender})
 
+    def forget(self, sender: str) -> None:
+        """Delete the conversation's Rasa tracker: every event the assistant kept of it.
+
+        Raises BotUnavailable when no server forgot it (unreachable, or a tracker store
+        the channel cannot delete from); the caller keeps it as still to be forgotten.
+        """
+        self._post(sender, "/webhooks/desk/forget", {"sender": sender})
+
     def server_for(self, sender: str) -> list[str]:
         """The servers in the order this conversation tries them: its own first."""
         digest = hashlib.sha256(sender.encode()).digest()

@@ -9,6 +9,13 @@
   crash never runs a turn twice (a second handoff, a second folio).
 - ``POST /webhooks/desk/resume``: hand the conversation back to the assistant after a
   person resolved its case.
+- ``POST /webhooks/desk/forget``: delete everything the tracker store keeps of a
+  conversation (a citizen's erasure request). Rasa 3.6's TrackerStore has no delete,
+  and saving an empty tracker erases nothing (the SQL store only appends the events it
+  lacks), so the rows or keys are removed from the store itself: SQL (what Ventanilla
+  deploys), Redis and in-memory. Any other store answers 501, and the desk keeps the
+  conversation as still to be forgotten. Events already sent to an event broker are out
+  of reach; Ventanilla configures none.
 
 Rasa's own HTTP API (--enable-api) stays off: everything the desk needs is here,
 behind the channel's token, sent in a header and never in a URL.
@@ -22,6 +29,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.tracker_store import (
+    InMemoryTrackerStore,
+    RedisTrackerStore,
+    SQLTrackerStore,
+    TrackerStore,
+)
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, ConversationResumed
 from sanic import Blueprint, response
@@ -120,12 +133,58 @@ class DeskInput(InputChannel):
                     await agent.tracker_store.save(tracker)
             return response.json({"status": "resumed"})
 
+        @webhook.route("/forget", methods=["POST"])
+        async def forget(request: Request) -> HTTPResponse:
+            """The citizen asked to be erased: the conversation's tracker goes, all of it."""
+            if not self._authorized(request):
+                return response.json({"error": "invalid token"}, status=401)
+            payload = request.json if isinstance(request.json, dict) else {}
+            sender = payload.get("sender")
+            if not isinstance(sender, str) or not sender:
+                return response.json({"error": "sender is required"}, status=400)
+            agent = request.app.ctx.agent
+            if agent is None or agent.tracker_store is None:
+                return response.json({"error": "no tracker store yet"}, status=503)
+            # Under the conversation's lock, so no turn writes into it while it goes.
+            async with agent.lock_store.lock(sender):
+                if not _delete_tracker(agent.tracker_store, sender):
+                    return response.json(
+                        {"error": "this tracker store cannot delete a conversation"}, status=501
+                    )
+                left = await agent.tracker_store.retrieve_full_tracker(sender)
+            if left is not None and left.events:
+                return response.json({"error": "the tracker is still there"}, status=500)
+            return response.json({"status": "forgotten"})
+
         return webhook
 
     def _authorized(self, request: Request) -> bool:
         header = request.headers.get("Authorization", "")
         given = header[len("Bearer ") :] if header.startswith("Bearer ") else ""
         return bool(given) and hmac.compare_digest(given.encode(), self.token.encode())
+
+
+def _delete_tracker(store: TrackerStore, sender: str) -> bool:
+    """Remove ``sender`` from the store and from every store it wraps (Rasa wraps the
+    configured one in a fail-safe store with an in-memory fallback). False when one of
+    them is of a kind this channel cannot delete from."""
+    names = ("_tracker_store", "_fallback_tracker_store")
+    wrapped = [inner for name in names if (inner := getattr(store, name, None)) is not None]
+    if wrapped:
+        return all([_delete_tracker(inner, sender) for inner in wrapped])
+    if isinstance(store, InMemoryTrackerStore):
+        store.store.pop(sender, None)
+    elif isinstance(store, SQLTrackerStore):
+        with store.session_scope() as session:
+            session.query(store.SQLEvent).filter(store.SQLEvent.sender_id == sender).delete(
+                synchronize_session=False
+            )
+            session.commit()
+    elif isinstance(store, RedisTrackerStore):
+        store.red.delete(store.key_prefix + sender)
+    else:
+        return False
+    return True
 
 
 def _reply(
