@@ -28,12 +28,13 @@ RASA_INPUTS := config.yml $(GENERATED_NLU) \
   $(wildcard bot/domain/*.yml data/nlu/*.yml data/rules/*.yml data/stories/*.yml)
 
 .PHONY: help setup run test lint unit-desk unit-bot validate train test-stories test-nlu \
-  quality-doc e2e bench clean
+  quality-doc e2e bench clean translations translations-update
 
 help:
 	@echo "make run    start Rasa, actions, desk and worker on the embedded default"
 	@echo "make test   everything CI runs (needs PostgreSQL at 127.0.0.1:5432 for the PG tests)"
 	@echo "make bench  the pipeline against Rasa alone, under load, with Twilio's latency"
+	@echo "make translations-update  re-extract the desk's strings into the English catalog"
 
 $(DESK_VENV)/.installed: pyproject.toml
 	@echo "==> desk environment ($(DESK_PYTHON))"
@@ -52,7 +53,21 @@ $(BOT_VENV)/.installed: pyproject.toml
 	$(BOT_VENV)/bin/pip install $(PIP_QUIET) -e ".[bot,dev]" 2> >(grep -v "is ignored" >&2)
 	@touch $@
 
-setup: $(DESK_VENV)/.installed $(BOT_VENV)/.installed
+# The desk's UI in English: each catalog (desk/translations/<lang>/LC_MESSAGES/messages.po)
+# compiled to the .mo Flask-Babel reads. The .mo files are built here, never committed.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard desk/translations/*/LC_MESSAGES/messages.po))
+
+$(MO_FILES): %.mo: %.po | $(DESK_VENV)/.installed
+	$(DESK_VENV)/bin/pybabel compile -d desk/translations -l $(word 3,$(subst /, ,$@))
+
+translations: $(MO_FILES)
+
+# After adding UI text (or merging work that did): extract, update the .po, list what
+# still needs translating.
+translations-update: $(DESK_VENV)/.installed
+	scripts/update-translations
+
+setup: $(DESK_VENV)/.installed $(BOT_VENV)/.installed translations
 
 # Entity synonyms and the lookup table for procedure names come from the catalog.
 $(GENERATED_NLU): $(wildcard data/procedures/*.yml) data/procedures/schema.json actions/catalog.py \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
@@ -9,6 +10,8 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Inicia sesión para ver los casos."
+# The message above is a msgid: shown in the agent's language.
+login_manager.localize_callback = gettext
 
 
 @login_manager.user_loader
