@@ -35,7 +35,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from desk import api, auth, cases, channels, cli, errors, privacy, security, simulator
+    from desk import (
+        admin,
+        api,
+        assignment,
+        auth,
+        cases,
+        channels,
+        cli,
+        dashboard,
+        errors,
+        i18n,
+        live,
+        media,
+        permissions,
+        privacy,
+        replies,
+        security,
+        simulator,
+    )
     from desk.ops import bp as ops_bp
 
     app.register_blueprint(auth.bp)
@@ -43,6 +61,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(channels.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(privacy.bp)
+    app.register_blueprint(assignment.bp)
+    app.register_blueprint(replies.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(live.bp)
+    app.register_blueprint(media.bp)
     app.register_blueprint(ops_bp)
     if app.config["TWILIO_SANDBOX"]:
         app.register_blueprint(simulator.bp)
@@ -50,11 +74,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     labels.init_app(app)
     cli.init_app(app)
     security.init_app(app)
+    i18n.init_app(app)
+    permissions.init_app(app)
+    privacy.init_app(app)
 
     @app.get("/")
     def home() -> Any:
-        """Agents start at the queue."""
-        return redirect(url_for("cases.queue"))
+        """Each role starts where its work is: the queue, else its first section."""
+        from flask_login import current_user
+
+        if not current_user.is_authenticated or permissions.can(permissions.WORK_CASES):
+            return redirect(url_for("cases.queue"))
+        sections = permissions.extra_nav()
+        return redirect(sections[0]["url"] if sections else url_for("admin.profile"))
 
     @app.get("/health")
     def health() -> dict[str, str]:

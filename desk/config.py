@@ -67,6 +67,13 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # hung loses it to another. Longer than any call to Rasa (RASA_TIMEOUT_SECONDS).
     "WORKER_LEASE_SECONDS": (120, _INT),
     "CASES_PER_PAGE": (25, _INT),
+    # Citizens' attachments (desk/media): where the copies are kept (default: the
+    # instance folder's media/), the largest file taken, and the longest download.
+    "MEDIA_FOLDER": (None, _str),
+    "MEDIA_MAX_BYTES": (10 * 1024 * 1024, _INT),
+    "MEDIA_FETCH_SECONDS": (60.0, _FLOAT),
+    # How often the worker looks for periodic jobs that are due (desk/jobs.py).
+    "WORKER_JOBS_SECONDS": (5.0, _FLOAT),
     # The largest request body, in bytes: Twilio's webhooks are a few KB. Flask answers 413
     # past it, and a chunked body (no Content-Length) is cut off there while it is read.
     "MAX_CONTENT_LENGTH": (64 * 1024, _INT),

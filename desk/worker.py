@@ -28,6 +28,7 @@ from typing import Any
 import psycopg
 from flask import Flask
 
+from desk import jobs
 from desk.bot_client import BotClient
 from desk.db import engine, get_session, worker_socket
 from desk.models import message as m
@@ -164,6 +165,8 @@ class Worker:
             threading.Thread(target=self._listen, name="listen"),
             threading.Thread(target=self._poll, name="poll"),
             threading.Thread(target=self._beat, name="heartbeat"),
+            threading.Thread(target=self._housekeep, args=(jobs.JOBS,), name="jobs"),
+            threading.Thread(target=self._housekeep, args=(jobs.MEDIA_JOBS,), name="media"),
         ]
         for thread in threads:
             thread.daemon = True
@@ -228,6 +231,13 @@ class Worker:
                 log.warning("heartbeat failed", exc_info=True)
             if self.stopping.wait(every):
                 return
+
+    def _housekeep(self, due: tuple[jobs.Job, ...]) -> None:
+        """Periodic jobs (desk.jobs), off the message threads."""
+        schedule = jobs.Schedule(due)
+        every = self.app.config["WORKER_JOBS_SECONDS"]
+        while not self.stopping.wait(every):
+            schedule.run_due(self.app)
 
     def _listen(self) -> None:
         with self.app.app_context():

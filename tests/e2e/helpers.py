@@ -40,3 +40,18 @@ def form_token(browser: requests.Session, url: str) -> str:
     page = browser.get(url)
     assert page.status_code == 200
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+
+
+def let_the_reopen_window_pass(db: Session, case_id: int) -> None:
+    """As if the resolution were older than the reopen window (72 h by default): the
+    citizen's next message is the assistant's again, not the case's."""
+    from datetime import timedelta
+
+    from desk.models import Case
+
+    db.rollback()
+    case = db.get(Case, case_id)
+    case.resolved_at = case.resolved_at - timedelta(days=30)
+    if case.csat_asked_at is not None:
+        case.csat_asked_at = case.csat_asked_at - timedelta(days=30)
+    db.commit()

@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from actions.answers import sms_segments
 from desk.models import Message
 from desk.models import message as m
-from tests.e2e.helpers import agent_session, conversation_of, form_token, fresh
+from tests.e2e.helpers import (
+    agent_session,
+    conversation_of,
+    form_token,
+    fresh,
+    let_the_reopen_window_pass,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -88,11 +94,12 @@ def test_a_folio_is_told_to_its_owner_and_to_nobody_else(stack, db):
     case_url = f"{stack.desk_url}/cases/{case_id}"
     browser.post(f"{case_url}/resolve", data={"csrf_token": form_token(browser, case_url)})
     # The notice is sent as the case closes, so it may already be out before the
-    # citizen's next message: wait for it on its own, then check the bot is back.
+    # citizen's next message: wait for it on its own. Days later, the assistant answers.
     stack.wait_for(
         lambda: [r for r in stack.replies_to(owner) if f"{folio} quedó resuelto" in r.body],
         "the resolution notice",
     )
+    let_the_reopen_window_pass(db, case_id)
     converse(stack, owner, "hola", "Centro de Atención al Bienestar")
 
     mine = converse(stack, owner, f"como va mi folio {folio}", "quedó resuelto")

@@ -165,7 +165,7 @@ def test_a_turn_rasa_finished_after_the_desk_gave_up_is_not_run_twice(faulty):
 
     answered_once(faulty, phone, "folio")
     assert replies(faulty, phone, "no puedo responderte") == []  # no apology on top
-    assert cases_of(faulty, phone) == [("open", "citizen_request")]
+    assert cases_of(faulty, phone) == [("new", "citizen_request")]
 
 
 def test_rasa_down_then_back_answers_the_waiting_citizen_once(faulty):
@@ -192,7 +192,7 @@ def test_a_poison_message_goes_to_a_person_and_the_next_ones_flow(faulty):
     ask(faulty, phone, "sigo aqui")
 
     faulty.wait_for(lambda: settled(faulty, phone), "the next message handled")
-    assert cases_of(faulty, phone) == [("open", "system_error")]
+    assert cases_of(faulty, phone) == [("new", "system_error")]
     assert "folio" in stack_folio[0]
     assert statuses_of(faulty, phone) == ["failed", "done"]
 
@@ -220,7 +220,7 @@ def test_a_worker_killed_mid_turn_does_not_run_the_turn_twice_after_restarting(f
     faulty.respawn("worker")
 
     answered_once(faulty, phone, "folio")
-    assert cases_of(faulty, phone) == [("open", "citizen_request")]
+    assert cases_of(faulty, phone) == [("new", "citizen_request")]
 
 
 def test_postgresql_restarting_mid_run_loses_and_doubles_nothing(faulty):

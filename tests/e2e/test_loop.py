@@ -14,7 +14,13 @@ import sqlalchemy as sa
 
 from desk.models import Case, Conversation, Message
 from desk.models import message as m
-from tests.e2e.helpers import agent_session, conversation_of, form_token, fresh
+from tests.e2e.helpers import (
+    agent_session,
+    conversation_of,
+    form_token,
+    fresh,
+    let_the_reopen_window_pass,
+)
 from tests.e2e.stack import DESK_NUMBER
 
 pytestmark = pytest.mark.e2e
@@ -74,7 +80,7 @@ def test_handoff_agent_reply_resolve_and_the_assistant_answers_again(stack, db):
     )[0]
     case = fresh(db, sa.select(Case)).all()[-1]
     assert case.folio in folio_reply.body
-    assert (case.status, case.reason) == ("open", "citizen_request")
+    assert (case.status, case.reason) == ("new", "citizen_request")
     assert conversation_of(db, phone).mode == "human"
 
     # The next message lands in the case, and the assistant says nothing. (First let
@@ -121,17 +127,41 @@ def test_handoff_agent_reply_resolve_and_the_assistant_answers_again(stack, db):
     )[0]
     assert agent_reply.from_ == f"whatsapp:{DESK_NUMBER}"
 
-    # Resolving tells the citizen and gives the conversation back to the assistant.
+    # Resolving tells the citizen and asks how it went; the rating is kept on the case.
     resolved = browser.post(
         f"{case_url}/resolve",
         allow_redirects=False,
         data={"csrf_token": form_token(browser, case_url)},
     )
     assert resolved.status_code == 302
-    stack.wait_for(
+    notice = stack.wait_for(
         lambda: [r for r in stack.replies_to(phone) if "resuelto" in r.body],
         "the resolution notice",
+    )[0]
+    assert "del 1 (mal) al 5" in notice.body
+    stack.citizen_says(phone, "5")
+    stack.wait_for(
+        lambda: [r for r in stack.replies_to(phone) if r.body.startswith("¡Gracias")],
+        "thanks for the rating",
     )
+    assert fresh(db, sa.select(Case).filter_by(id=case.id)).one().csat_score == 5
+
+    # Soon after, the citizen's next message reopens the same case: a person answers.
+    stack.citizen_says(phone, "perdón, una cosa más")
+    stack.wait_for(
+        lambda: fresh(db, sa.select(Case).filter_by(id=case.id, reopened_count=1)).first(),
+        "the case reopened",
+    )
+    assert conversation_of(db, phone).mode == "human"
+    resolved = browser.post(
+        f"{case_url}/resolve",
+        allow_redirects=False,
+        data={"csrf_token": form_token(browser, case_url)},
+    )
+    assert resolved.status_code == 302
+
+    # Days later the citizen starts again with the assistant.
+    let_the_reopen_window_pass(db, case.id)
     stack.citizen_says(phone, "hola")
     stack.wait_for(
         lambda: [r for r in stack.replies_to(phone) if "asistente del Centro" in r.body],
