@@ -130,7 +130,9 @@ def main() -> None:
     print(f"\n  Desk:       {base}/cases/")
     if demo.returncode == 0:
         print(f"  Simulator:  {base}/simulator/")
-        print(f"  Demo login: {demo.stdout.strip().removeprefix('demo agent: ')}")
+        print("  Demo logins (one per role):")
+        for line in demo.stdout.strip().splitlines():
+            print(f"    {line.removeprefix('demo ')}")
     print("  Rasa needs about half a minute to load its model.\n", flush=True)
     # Emptied before any desk process starts: an earlier run's counts would add up.
     prepare_multiprocess_dir(env["PROMETHEUS_MULTIPROC_DIR"])

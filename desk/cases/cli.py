@@ -1,6 +1,6 @@
 """``flask --app desk cases seed-perf``: made-up cases and messages, many of them, fast.
 
-For measuring the queue (tests/bench/queue.py) and for trying the desk at the size of
+For measuring the queue (tests/bench/queue_pages.py) and for trying the desk at the size of
 a year of a busy center. Rows go in with COPY on PostgreSQL (executemany on SQLite),
 a batch of conversations with their cases and messages per transaction. Everything it
 makes is invented: names, numbers (+52 1 and 10 digits no one was given), texts.

@@ -350,7 +350,7 @@ def page_statements(
     filters: Filters, viewer: Viewer, *, now: datetime, per_page: int, dialect: str
 ) -> tuple[sa.Select[Any], sa.Select[Any]]:
     """(how many cases match, the ids of the page's cases in order): the queue's two
-    searching queries, also EXPLAINed by tests/bench/queue.py."""
+    searching queries, also EXPLAINed by tests/bench/queue_pages.py."""
     where, needs_conversation = conditions(filters, viewer, now, dialect)
 
     def from_cases(statement: sa.Select[Any]) -> sa.Select[Any]:

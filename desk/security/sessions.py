@@ -24,7 +24,9 @@ from desk.security import demo_agent
 
 TOKEN = "_agent_token"
 LAST_SEEN = "_last_seen"
-NOT_ACTIVITY = ("/api/", "/channels/", "/simulator/api/", "/health")
+# A live stream and the refreshes it triggers are the page talking, not the agent:
+# an open tab must not keep a session alive forever.
+NOT_ACTIVITY = ("/api/", "/channels/", "/simulator/api/", "/health", "/live/")
 IDLE_MESSAGE = "Tu sesión se cerró por inactividad. Vuelve a iniciar sesión."
 
 
@@ -54,7 +56,9 @@ def _check_session() -> Any:
     if request.endpoint == "static" or "_user_id" not in session:
         return None
     problem = _problem(current_user._get_current_object(), time.time())
-    activity = not request.path.startswith(NOT_ACTIVITY)
+    activity = (
+        not request.path.startswith(NOT_ACTIVITY) and "X-Live-Refresh" not in request.headers
+    )
     if problem is None:
         if activity:
             session[LAST_SEEN] = int(time.time())

@@ -6,7 +6,7 @@ as one of the seeded agents: every view, every filter, a page deep in the list, 
 searches by folio, phone, name and message text. Prints p50 / p95 per request and the
 EXPLAIN (ANALYZE, BUFFERS) plans of the queue's main queries, to show their indexes.
 
-    .venv-desk/bin/python tests/bench/queue.py [postgresql+psycopg://user@host:port/db]
+    .venv-desk/bin/python tests/bench/queue_pages.py [postgresql+psycopg://user@host:port/db]
         [--cases 100000] [--messages 1000000] [--requests 50]
 
 The server URL may also come from TEST_POSTGRES_URL. Not part of `make test`.
