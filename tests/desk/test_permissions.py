@@ -9,6 +9,8 @@ import pytest
 from flask import Flask
 
 from desk import permissions
+from desk.live.feed import Feed
+from desk.live.views import FEED
 from desk.models import agent as a
 
 ROLES = a.ROLES
@@ -58,6 +60,9 @@ def test_each_role_reaches_exactly_the_routes_its_permissions_allow(app, client,
         == 302
     )
 
+    # The live stream's broadcaster would poll the test's one database connection from
+    # its own thread: a feed that never starts one keeps the walk to plain requests.
+    app.extensions[FEED] = Feed(app.extensions["desk.db"], autostart=False)
     wrong = []
     for rule, view in guarded_rules(app):
         needed = view.required_permission
@@ -72,6 +77,7 @@ def test_each_role_reaches_exactly_the_routes_its_permissions_allow(app, client,
 
 
 def test_signed_out_visitors_are_sent_to_the_login_page(app, client):
+    app.extensions[FEED] = Feed(app.extensions["desk.db"], autostart=False)
     for rule, _view in guarded_rules(app):
         response = client.open(url_of(rule), method=method_of(rule))
         response.close()
