@@ -56,9 +56,7 @@ def _check_session() -> Any:
     if request.endpoint == "static" or "_user_id" not in session:
         return None
     problem = _problem(current_user._get_current_object(), time.time())
-    activity = (
-        not request.path.startswith(NOT_ACTIVITY) and "X-Live-Refresh" not in request.headers
-    )
+    activity = not request.path.startswith(NOT_ACTIVITY) and "X-Live-Refresh" not in request.headers
     if problem is None:
         if activity:
             session[LAST_SEEN] = int(time.time())
