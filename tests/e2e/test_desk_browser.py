@@ -225,3 +225,44 @@ def test_a_supervisor_sees_the_dashboard_charts_and_full_numbers(
     assert re.search(r"\d", supervisor.inner_text("main"))
     shoot(supervisor, "dashboard")
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e]
+
+
+def test_a_supervisor_answers_with_a_template_resolves_and_handles_a_privacy_request(
+    sandbox_stack, browser, desk_db, people
+):
+    base = sandbox_stack.desk_url
+    second = wait_for_case(sandbox_stack, desk_db, SECOND)
+    conversation = desk_db.get(Conversation, second.conversation_id)
+    conversation.last_inbound_at = utcnow() - timedelta(hours=25)
+    template = desk_db.scalars(sa.select(WhatsAppTemplate).filter_by(name="seguimiento")).one()
+    desk_db.commit()
+    supervisor, errors = sign_in(browser, base, "sofia@cab.gob.mx")
+
+    # Outside the window: the approved template goes, with the folio filled in.
+    supervisor.goto(f"{base}/cases/{second.id}")
+    supervisor.check(f"#template-{template.id}")
+    supervisor.click("form.reply-template button[type=submit]")
+    supervisor.wait_for_selector(f"#transcript >> text=seguimos tu caso {second.folio}")
+    supervisor.click("form.resolve button")
+    supervisor.wait_for_load_state()
+    assert case_of(desk_db, SECOND).status == "resolved"
+
+    # The first citizen asks for their data, then for its erasure.
+    supervisor.goto(f"{base}/privacidad/solicitudes")
+    supervisor.fill("#phone", FIRST)
+    supervisor.click("button:has-text('Buscar')")
+    first = case_of(desk_db, FIRST)
+    assert first.folio in supervisor.inner_text("main")
+    with supervisor.expect_download() as download:
+        supervisor.click("button[value=json]")
+    exported = Path(download.value.path()).read_text()
+    assert "es sobre mi pensión del bienestar" in exported
+
+    supervisor.fill("#confirmation", FIRST)
+    supervisor.click("button.danger")
+    supervisor.wait_for_selector("text=Datos borrados")
+    assert "El asistente también olvidó" in supervisor.inner_text("main")
+    desk_db.expire_all()
+    desk_db.rollback()
+    assert FIRST not in (desk_db.get(Conversation, first.conversation_id).phone or "")
+    assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e]
