@@ -77,6 +77,8 @@ def _give(
     case.assignee = agent
     case.assignee_id = agent.id
     case.assigned_at = now or utcnow()
+    if by is agent:
+        agent.last_seen_at = case.assigned_at  # taking a case is being here
     if case.status == c.NEW:
         case.status = c.OPEN
     audit.record(
@@ -202,10 +204,13 @@ def hand_back_from_away(session: Session, *, now: datetime | None = None) -> int
         agent.available = False
         agent.available_changed_at = agent.last_seen_at
         audit.record(session, "agent.away", actor="system", agent=agent, why="not seen")
+    # Away: deactivated, said so long enough ago, or no page of theirs has been open
+    # for as long (the browser closed). An agent who never said they were available
+    # keeps what they took while they are there.
     away = sa.or_(
         Agent.active.is_(False),
         sa.and_(Agent.available.is_(False), Agent.available_changed_at <= cutoff),
-        sa.and_(Agent.available.is_(False), Agent.available_changed_at.is_(None)),
+        Agent.last_seen_at < cutoff,
     )
     stranded = session.scalars(
         sa.select(Case)

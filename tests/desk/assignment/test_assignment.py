@@ -163,3 +163,16 @@ def test_an_available_agent_whose_pages_went_quiet_counts_as_away(db, online, ma
     assignment.hand_back_from_away(db)
 
     assert agent.available is False and case.assignee_id is None
+
+
+def test_an_agent_who_never_said_they_were_available_keeps_the_case_they_took(
+    db, make_agent, make_case
+):
+    agent = make_agent(name="Sin disponibilidad")
+    case = make_case()
+    assignment.claim(db, case, agent)
+
+    assert assignment.hand_back_from_away(db, now=utcnow() + timedelta(minutes=5)) == 0
+    assert case.assignee_id == agent.id
+    # Gone longer than the setting (no page open): the case goes back to the queue.
+    assert assignment.hand_back_from_away(db, now=utcnow() + timedelta(minutes=20)) == 1
