@@ -76,7 +76,9 @@ def availability() -> Response:
         else "Ausente: no recibirás casos nuevos.",
         "ok",
     )
-    return redirect(request.referrer or url_for("cases.queue"))
+    # Back to the page the agent was on, never to another site.
+    back = request.referrer or ""
+    return redirect(back if back.startswith(request.host_url) else url_for("cases.queue"))
 
 
 def _choices(session, model) -> list[SelectChoice]:  # type: ignore[no-untyped-def]
