@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
@@ -5,8 +6,8 @@ from wtforms import SelectField
 class AssignForm(FlaskForm):
     """To an agent, to a team's queue, or both (choices filled by the view)."""
 
-    agent_id = SelectField("Agente", coerce=int, choices=[])
-    team_id = SelectField("Equipo", coerce=int, choices=[])
+    agent_id = SelectField(_l("Agente"), coerce=int, choices=[])
+    team_id = SelectField(_l("Equipo"), coerce=int, choices=[])
 
 
 class ClaimForm(FlaskForm):

@@ -1,5 +1,6 @@
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -20,14 +21,14 @@ def claim(case_id: int) -> Response:
     if not ClaimForm().validate_on_submit():
         abort(400, "the form expired; reload the page")
     if case.assignee_id not in (None, current_user.id) and not _may_assign():
-        abort(403, "El caso ya tiene agente; pide a un supervisor que lo reasigne.")
+        abort(403, _("El caso ya tiene agente; pide a un supervisor que lo reasigne."))
     try:
         services.claim(session, case, current_user)
     except services.AssignmentError as error:
         flash(str(error), "error")
     else:
         session.commit()
-        flash(f"Tomaste el caso {case.folio}.", "ok")
+        flash(_("Tomaste el caso %(folio)s.", folio=case.folio), "ok")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -41,11 +42,11 @@ def assign(case_id: int) -> Response:
     form.agent_id.choices = _choices(session, Agent)
     form.team_id.choices = _choices(session, Team)
     if not form.validate_on_submit():
-        abort(400, "elige un agente o un equipo de la lista")
+        abort(400, _("Elige un agente o un equipo de la lista."))
     agent = session.get(Agent, form.agent_id.data) if form.agent_id.data else None
     team = session.get(Team, form.team_id.data) if form.team_id.data else None
     if agent is None and team is None:
-        abort(400, "elige un agente o un equipo")
+        abort(400, _("Elige un agente o un equipo."))
     try:
         services.assign(session, case, by=current_user, agent=agent, team=team)
     except services.AssignmentError as error:
@@ -53,7 +54,7 @@ def assign(case_id: int) -> Response:
         flash(str(error), "error")
     else:
         session.commit()
-        flash(f"Caso {case.folio} asignado.", "ok")
+        flash(_("Caso %(folio)s asignado.", folio=case.folio), "ok")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -71,9 +72,9 @@ def availability() -> Response:
         services.auto_assign(session, now=now)
     session.commit()
     flash(
-        "Disponible: recibirás casos nuevos."
+        _("Disponible: recibirás casos nuevos.")
         if current_user.available
-        else "Ausente: no recibirás casos nuevos.",
+        else _("Ausente: no recibirás casos nuevos."),
         "ok",
     )
     # Back to the page the agent was on, never to another site.

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -6,25 +7,30 @@ from wtforms.validators import DataRequired, Length
 from desk.models.case import PRIORITIES
 from desk.services.cases import NOTE_MAX, TOPIC_MAX
 
-PRIORITY_LABELS = {"low": "Baja", "normal": "Normal", "high": "Alta", "urgent": "Urgente"}
+PRIORITY_LABELS = {
+    "low": _l("Baja"),
+    "normal": _l("Normal"),
+    "high": _l("Alta"),
+    "urgent": _l("Urgente"),
+}
 
 
 class NoteForm(FlaskForm):
     body = TextAreaField(
-        "Nota interna",
+        _l("Nota interna"),
         validators=[
-            DataRequired("Escribe la nota."),
-            Length(max=NOTE_MAX, message=f"Máximo {NOTE_MAX} caracteres."),
+            DataRequired(_l("Escribe la nota.")),
+            Length(max=NOTE_MAX, message=_l("Máximo %(n)d caracteres.", n=NOTE_MAX)),
         ],
     )
 
 
 class DetailsForm(FlaskForm):
     priority = SelectField(
-        "Prioridad", choices=[SelectChoice(p, PRIORITY_LABELS[p]) for p in PRIORITIES]
+        _l("Prioridad"), choices=[SelectChoice(p, PRIORITY_LABELS[p]) for p in PRIORITIES]
     )
-    topic = StringField("Tema", validators=[Length(max=TOPIC_MAX)])
-    tags = StringField("Etiquetas (separadas por comas)", validators=[Length(max=400)])
+    topic = StringField(_l("Tema"), validators=[Length(max=TOPIC_MAX)])
+    tags = StringField(_l("Etiquetas (separadas por comas)"), validators=[Length(max=400)])
 
 
 class ResolveForm(FlaskForm):

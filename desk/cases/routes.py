@@ -2,6 +2,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -38,7 +39,7 @@ def add_note(case_id: int) -> str | Response:
     except cases.InvalidChange as error:
         form.body.errors.append(str(error))
         return render_detail(case, note_form=form), 400  # type: ignore[return-value]
-    flash("Nota guardada (solo la ve el equipo).", "ok")
+    flash(_("Nota guardada (solo la ve el equipo)."), "ok")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -63,7 +64,7 @@ def update_details(case_id: int) -> str | Response:
         get_session().rollback()
         form.tags.errors.append(str(error))
         return render_detail(case, details_form=form), 400  # type: ignore[return-value]
-    flash("Datos del caso actualizados.", "ok")
+    flash(_("Datos del caso actualizados."), "ok")
     return redirect(url_for("cases.detail", case_id=case.id))
 
 
@@ -93,7 +94,7 @@ def resolve(case_id: int) -> Response:
     except cases.CaseClosed as error:
         flash(str(error), "error")
         return redirect(url_for("cases.detail", case_id=case.id))
-    flash(f"Caso {case.folio} resuelto; el asistente vuelve a atender.", "ok")
+    flash(_("Caso %(folio)s resuelto; el asistente vuelve a atender.", folio=case.folio), "ok")
     return redirect(url_for("cases.queue"))
 
 
