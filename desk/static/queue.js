@@ -2,8 +2,15 @@
 // link), / jumps to the search box. Keys typed into a field are left alone.
 (function () {
   "use strict";
-  var links = Array.prototype.slice.call(document.querySelectorAll("#queue-table a.folio"));
+  var links = [];
   var search = document.getElementById("q");
+
+  // Live updates (live.js) replace the table: the links are read again each time.
+  function collect() {
+    links = Array.prototype.slice.call(document.querySelectorAll("#queue-table a.folio"));
+  }
+  collect();
+  document.addEventListener("live:updated", collect);
 
   function typing(target) {
     return target && (target.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName));
