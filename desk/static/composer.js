@@ -314,7 +314,8 @@
 
     const windowState = document.getElementById("window-state");
     const optional = document.getElementById("templates-optional");
-    const closesAt = composer.dataset.closesAt ? Date.parse(composer.dataset.closesAt) : NaN;
+    // Read at every tick: a citizen's message moves it (live.js updates the attribute).
+    const closesAt = () => (composer.dataset.closesAt ? Date.parse(composer.dataset.closesAt) : NaN);
 
     function windowClosed() {
       windowState.setAttribute("role", "alert"); // before the text, so that it is read out
@@ -330,14 +331,15 @@
       if (optional) optional.open = true;
     }
 
-    if (windowState && textForm && !Number.isNaN(closesAt)) {
-      const closesLabel = windowState.dataset.closes || "";
+    if (windowState && textForm && !Number.isNaN(closesAt())) {
       const tick = () => {
-        const left = closesAt - Date.now();
+        if (composer !== current) return; // replaced by live.js: its successor ticks
+        const left = closesAt() - Date.now();
         if (left <= 0) {
           windowClosed();
           return;
         }
+        const closesLabel = windowState.dataset.closes || "";
         windowState.textContent = fmt(formats.left, { left: timeLeft(left, formats), closes: closesLabel });
         setTimeout(tick, Math.min(30000, left));
       };
