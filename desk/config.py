@@ -72,6 +72,12 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "MEDIA_FOLDER": (None, _str),
     "MEDIA_MAX_BYTES": (10 * 1024 * 1024, _INT),
     "MEDIA_FETCH_SECONDS": (60.0, _FLOAT),
+    # Live updates (desk/live, docs/live-updates.md): how often each web process looks
+    # for changes while pages listen, how long a stream lasts before the page opens the
+    # next, and how often a quiet stream says it is alive (proxies close silent ones).
+    "LIVE_POLL_SECONDS": (1.0, _FLOAT),
+    "LIVE_STREAM_SECONDS": (300.0, _FLOAT),
+    "LIVE_HEARTBEAT_SECONDS": (15.0, _FLOAT),
     # How often the worker looks for periodic jobs that are due (desk/jobs.py).
     "WORKER_JOBS_SECONDS": (5.0, _FLOAT),
     # The largest request body, in bytes: Twilio's webhooks are a few KB. Flask answers 413
