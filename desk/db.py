@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -127,6 +129,16 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["desk.db"]()
     return g.db_session
+
+
+def get_or_404(model: type[T], ident: int) -> T:
+    """The row of ``model`` with primary key ``ident``, or a 404 that names what was asked."""
+    from flask import abort
+
+    row = get_session().get(model, ident)
+    if row is None:
+        abort(404, f"no {model.__tablename__.removesuffix('s')} {ident}")  # type: ignore[attr-defined]
+    return row
 
 
 def engine() -> sa.Engine:

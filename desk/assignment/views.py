@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from desk.assignment import bp, services
 from desk.assignment.forms import AssignForm, AvailabilityForm, ClaimForm
-from desk.db import get_session, utcnow
+from desk.db import get_or_404, get_session, utcnow
 from desk.models import Agent, Case, Team
 from desk.permissions import ASSIGN_CASES, WORK_CASES, requires
 
@@ -17,7 +17,7 @@ from desk.permissions import ASSIGN_CASES, WORK_CASES, requires
 def claim(case_id: int) -> Response:
     """The signed-in agent takes the case."""
     session = get_session()
-    case = _case(case_id)
+    case = get_or_404(Case, case_id)
     if not ClaimForm().validate_on_submit():
         abort(400, "the form expired; reload the page")
     if case.assignee_id not in (None, current_user.id) and not _may_assign():
@@ -37,7 +37,7 @@ def claim(case_id: int) -> Response:
 def assign(case_id: int) -> Response:
     """A supervisor gives the case to an agent or a team."""
     session = get_session()
-    case = _case(case_id)
+    case = get_or_404(Case, case_id)
     form = AssignForm()
     form.agent_id.choices = _choices(session, Agent)
     form.team_id.choices = _choices(session, Team)
@@ -85,13 +85,6 @@ def availability() -> Response:
 def _choices(session, model) -> list[SelectChoice]:  # type: ignore[no-untyped-def]
     rows = session.scalars(sa.select(model).order_by(model.name))
     return [SelectChoice(0, "—")] + [SelectChoice(row.id, row.name) for row in rows]
-
-
-def _case(case_id: int) -> Case:
-    case = get_session().get(Case, case_id)
-    if case is None:
-        abort(404, f"no case {case_id}")
-    return case
 
 
 def _may_assign() -> bool:

@@ -11,7 +11,7 @@ from desk.assignment import sla
 from desk.assignment.forms import AssignForm, ClaimForm
 from desk.cases import bp
 from desk.cases.forms import DetailsForm, NoteForm, PendingForm, ResolveForm
-from desk.db import get_session, utcnow
+from desk.db import get_or_404, get_session, utcnow
 from desk.models import Agent, Case, Team
 from desk.permissions import WORK_CASES, requires
 from desk.replies.forms import ReplyForm
@@ -23,14 +23,14 @@ from desk.services import cases
 @requires(WORK_CASES)
 def detail(case_id: int) -> str:
     """A case: the conversation, the composer, notes, the timeline and the citizen."""
-    return render_detail(_get_case(case_id))
+    return render_detail(get_or_404(Case, case_id))
 
 
 @bp.post("/<int:case_id>/notes")
 @requires(WORK_CASES)
 def add_note(case_id: int) -> str | Response:
     """An internal note, never sent to the citizen."""
-    case = _get_case(case_id)
+    case = get_or_404(Case, case_id)
     form = NoteForm()
     if not form.validate_on_submit():
         return render_detail(case, note_form=form), 400  # type: ignore[return-value]
@@ -47,7 +47,7 @@ def add_note(case_id: int) -> str | Response:
 @requires(WORK_CASES)
 def update_details(case_id: int) -> str | Response:
     """Priority, topic and tags."""
-    case = _get_case(case_id)
+    case = get_or_404(Case, case_id)
     form = DetailsForm()
     if not form.validate_on_submit():
         return render_detail(case, details_form=form), 400  # type: ignore[return-value]
@@ -72,7 +72,7 @@ def update_details(case_id: int) -> str | Response:
 @requires(WORK_CASES)
 def mark_pending(case_id: int) -> Response:
     """Waiting for the citizen's answer."""
-    case = _get_case(case_id)
+    case = get_or_404(Case, case_id)
     if not PendingForm().validate_on_submit():
         abort(400, "the form expired; reload the page")
     try:
@@ -86,7 +86,7 @@ def mark_pending(case_id: int) -> Response:
 @requires(WORK_CASES)
 def resolve(case_id: int) -> Response:
     """Close the case and hand the conversation back to the assistant."""
-    case = _get_case(case_id)
+    case = get_or_404(Case, case_id)
     if not ResolveForm().validate_on_submit():
         abort(400, "the form expired; reload the page")
     try:
@@ -96,13 +96,6 @@ def resolve(case_id: int) -> Response:
         return redirect(url_for("cases.detail", case_id=case.id))
     flash(_("Caso %(folio)s resuelto; el asistente vuelve a atender.", folio=case.folio), "ok")
     return redirect(url_for("cases.queue"))
-
-
-def _get_case(case_id: int) -> Case:
-    case = get_session().get(Case, case_id)
-    if case is None:
-        abort(404, f"no case {case_id}")
-    return case
 
 
 def render_detail(case: Case, **forms: Any) -> str:

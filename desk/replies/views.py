@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from desk.db import get_session
+from desk.db import get_or_404, get_session
 from desk.models import CannedReply, Case, WhatsAppTemplate
 from desk.permissions import MANAGE_DESK, WORK_CASES, add_nav, requires
 from desk.replies import bp, library
@@ -46,7 +46,7 @@ def reply(case_id: int) -> str | Response | tuple[str, int]:
     """Send the agent's answer: free text while WhatsApp's window is open (always on
     SMS), else the chosen approved template with its fields filled in."""
     session = get_session()
-    case = _case(case_id)
+    case = get_or_404(Case, case_id)
     form = ReplyForm()
     if not form.validate_on_submit():
         return _again(case, form, 400)
@@ -114,7 +114,7 @@ def canned() -> dict[str, Any]:
     case_id = request.args.get("case", type=int)
     if case_id is None:
         abort(400, "case=<id> is required")
-    case = _case(case_id)
+    case = get_or_404(Case, case_id)
     query = request.args.get("q", "")[:QUERY_MAX]
     found = search_canned(library.active_canned(get_session()), query)
     return {
@@ -142,13 +142,6 @@ def templates_for(case: Case) -> list[WhatsAppTemplate]:
             )
         )
     )
-
-
-def _case(case_id: int) -> Case:
-    case = get_session().get(Case, case_id)
-    if case is None:
-        abort(404, f"no case {case_id}")
-    return case
 
 
 def _again(case: Case, form: ReplyForm, status: int) -> tuple[str, int]:
