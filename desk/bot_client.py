@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 
 
 class BotUnavailable(Exception):
@@ -56,12 +57,17 @@ class BotClient:
         token: str,
         timeout: float = 20.0,
         observe: Callable[[float], None] | None = None,
+        connections: int = 16,
     ) -> None:
         self.urls = rasa_urls(base_url)
         self.token = token
         self.timeout = timeout
         self.observe = observe  # told how long each answered call took
         self.http = requests.Session()
+        # One kept-alive connection per worker thread: past requests' default of ten,
+        # every call opened a new one.
+        for scheme in ("https://", "http://"):
+            self.http.mount(scheme, HTTPAdapter(pool_maxsize=connections))
 
     def send(
         self, sender: str, text: str, *, message_id: str, metadata: dict[str, Any]

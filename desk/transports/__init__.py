@@ -20,4 +20,5 @@ def from_config(config: Mapping[str, Any]) -> Transport:
         config["TWILIO_AUTH_TOKEN"],
         api_base_url=config.get("TWILIO_API_BASE_URL"),
         timeout=config["TWILIO_TIMEOUT_SECONDS"],
+        connections=config.get("WORKER_OUTBOUND_THREADS", 16),
     )

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -31,8 +32,15 @@ class TwilioTransport:
         *,
         api_base_url: str | None = None,
         timeout: float = TIMEOUT_SECONDS,
+        connections: int = 16,
     ):
-        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+        http = TwilioHttpClient(timeout=timeout)
+        # twilio keeps cpu_count + 4 connections: with more sending threads than that,
+        # each send past them opened (and closed) its own TLS connection to Twilio.
+        assert http.session is not None
+        for scheme in ("https://", "http://"):
+            http.session.mount(scheme, HTTPAdapter(pool_maxsize=connections))
+        self.client = Client(account_sid, auth_token, http_client=http)
         if api_base_url:
             # A local stand-in for Twilio's API (tests, staging). Edge and region
             # stay unset: they would rewrite the host back to twilio.com.

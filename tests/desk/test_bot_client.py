@@ -121,3 +121,11 @@ def test_a_failure_never_quotes_credentials_from_the_url():
     text = str(raised.value)
     assert "s3cret-pass" not in text and "the-token" not in text
     assert "127.0.0.1:9" in text
+
+
+def test_every_worker_thread_keeps_its_own_connection_to_rasa():
+    client = BotClient("http://rasa.internal:5005", "token", connections=24)
+
+    # requests keeps ten by default: the sixteen inbound threads reconnected on most calls.
+    assert client.http.get_adapter("http://rasa.internal:5005")._pool_maxsize == 24
+    assert client.http.get_adapter("https://rasa.internal")._pool_maxsize == 24

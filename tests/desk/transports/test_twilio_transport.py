@@ -123,3 +123,12 @@ def test_the_sandbox_delivers_locally():
 
 def test_the_sandbox_never_has_an_unclear_send_to_look_up():
     assert SandboxTransport().sent_since(to="x", from_="y", since=datetime.now(UTC)) == []
+
+
+def test_every_sending_thread_keeps_its_own_connection_to_twilio():
+    transport = TwilioTransport("AC" + "0" * 32, "token", connections=16)
+
+    # twilio keeps cpu_count + 4: on two cores, ten of sixteen threads opened a new TLS
+    # connection to Twilio on every send.
+    session = transport.client.http_client.session
+    assert session.get_adapter("https://api.twilio.com")._pool_maxsize == 16
