@@ -60,6 +60,10 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Messages in progress at once, per worker process: Rasa and Twilio are network waits.
     "WORKER_INBOUND_THREADS": (16, _INT),
     "WORKER_OUTBOUND_THREADS": (16, _INT),
+    # The worker lowers its CPU priority by this much (os.nice): where it shares a
+    # machine with the web process, a webhook Twilio is waiting on goes first, and a
+    # reply waits a few milliseconds more. 0 leaves it as it started.
+    "WORKER_NICE": (10, _INT),
     # A message whose worker stopped before finishing it this many times (or that failed
     # in a way retrying cannot fix) goes to a person instead of blocking its conversation.
     "MESSAGE_MAX_ATTEMPTS": (5, _INT),

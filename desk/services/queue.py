@@ -76,7 +76,7 @@ def wake(path: str | Path, direction: str = "") -> None:
         pass  # no worker listening, or its buffer is full: it polls anyway
 
 
-def _due(now: datetime) -> sa.ColumnElement[bool]:
+def _due(now: datetime | sa.BindParameter[datetime]) -> sa.ColumnElement[bool]:
     return sa.or_(
         sa.and_(Message.status == m.PENDING, Message.next_attempt_at <= now),
         # A worker that died mid-message loses its lease; the message is tried again.
@@ -84,46 +84,67 @@ def _due(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
+# Built once: the claim runs several times per message, and building these statements
+# (the aliased subquery above all) cost more CPU than running them.
+_earlier = aliased(Message)
+_CANDIDATE = (
+    sa.select(Message.id, Message.status)
+    .where(
+        Message.direction == sa.bindparam("direction"),
+        _due(sa.bindparam("now")),
+        # Order within a conversation: not while an earlier one is pending or in progress.
+        ~sa.select(_earlier.id)
+        .where(
+            _earlier.conversation_id == Message.conversation_id,
+            _earlier.direction == sa.bindparam("direction"),
+            _earlier.id < Message.id,
+            _earlier.status.in_((m.PENDING, m.PROCESSING)),
+        )
+        .exists(),
+    )
+    .order_by(Message.next_attempt_at, Message.id)
+    # The second row only says whether more work is waiting (``Message.more``).
+    .limit(2)
+    .with_for_update(skip_locked=True)
+)
+_TAKE = (
+    sa.update(Message)
+    .where(Message.id == sa.bindparam("candidate"), _due(sa.bindparam("now")))
+    .values(
+        status=m.PROCESSING,
+        lease_expires_at=sa.bindparam("lease_until"),
+        attempts=Message.attempts + 1,
+        claim_token=sa.bindparam("token"),
+        updated_at=sa.bindparam("now"),
+    )
+    .execution_options(synchronize_session=False)
+)
+_HELD = (
+    sa.select(Message.status, Message.claim_token)
+    .where(Message.id == sa.bindparam("message"))
+    .with_for_update()
+)
+
+
 def claim(
     session: Session, direction: str, now: datetime | None = None, lease: timedelta = LEASE
 ) -> Message | None:
     """Take the next due message in ``direction``, or None. Commits the claim and
-    returns the message (with its conversation) detached from any transaction."""
+    returns the message (with its conversation) detached from any transaction.
+
+    The message's ``abandoned`` says a worker had it and stopped before finishing;
+    ``more`` says another message was due too, for the worker to wake a second thread
+    only when there is something for it."""
     now = now or utcnow()
-    earlier = aliased(Message)
-    waits_for_earlier = (
-        sa.select(earlier.id)
-        .where(
-            earlier.conversation_id == Message.conversation_id,
-            earlier.direction == direction,
-            earlier.id < Message.id,
-            earlier.status.in_((m.PENDING, m.PROCESSING)),
-        )
-        .exists()
-    )
-    row = session.execute(
-        sa.select(Message.id, Message.status)
-        .where(Message.direction == direction, _due(now), ~waits_for_earlier)
-        .order_by(Message.next_attempt_at, Message.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    ).first()
-    if row is None:
+    rows = session.execute(_CANDIDATE, {"direction": direction, "now": now}).all()
+    if not rows:
         session.rollback()
         return None
+    row = rows[0]
     candidate = row.id
     token = uuid.uuid4().hex
     claimed = session.execute(
-        sa.update(Message)
-        .where(Message.id == candidate, _due(now))
-        .values(
-            status=m.PROCESSING,
-            lease_expires_at=now + lease,
-            attempts=Message.attempts + 1,
-            claim_token=token,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+        _TAKE, {"candidate": candidate, "now": now, "lease_until": now + lease, "token": token}
     ).rowcount
     if claimed != 1:
         session.rollback()
@@ -135,17 +156,14 @@ def claim(
     assert message is not None
     # Claimed while still in progress: the worker that had it died or hung.
     message.abandoned = row.status == m.PROCESSING  # type: ignore[attr-defined]
+    message.more = len(rows) > 1  # type: ignore[attr-defined]
     return message
 
 
 def hold(session: Session, message: Message) -> None:
     """Begin writing a claimed message's outcome: lock its row and check the claim is
     still this worker's. Raises LeaseLost (after rolling back) when it is not."""
-    current = session.execute(
-        sa.select(Message.status, Message.claim_token)
-        .where(Message.id == message.id)
-        .with_for_update()
-    ).first()
+    current = session.execute(_HELD, {"message": message.id}).first()
     if (
         current is None
         or current.status != m.PROCESSING

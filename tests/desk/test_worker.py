@@ -324,3 +324,44 @@ def test_replies_queued_while_routing_are_sent_by_the_same_worker(app, db, bot, 
         pass
 
     assert len(transport.calls) == 2  # the answer, then the privacy notice
+
+
+def test_one_wake_up_wakes_one_waiting_thread():
+    from desk.worker import Signal
+
+    signal, woken = Signal(), []
+
+    def waiter(name: str) -> None:
+        signal.wait(60)
+        woken.append(name)
+
+    threads = [threading.Thread(target=waiter, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    while len(signal.condition._waiters) < 2:  # type: ignore[attr-defined]
+        time.sleep(0.001)
+
+    signal.notify()
+    while not woken:
+        time.sleep(0.001)
+    time.sleep(0.05)  # a second thread woken by the same notice would be back by now
+    assert len(woken) == 1
+
+    signal.close()  # stopping wakes everyone
+    for thread in threads:
+        thread.join()
+    assert sorted(woken) == ["a", "b"]
+
+
+def test_the_worker_yields_the_cpu_to_the_web_process(app, monkeypatch):
+    import desk.worker
+
+    niced: list[int] = []
+    monkeypatch.setattr(desk.worker.os, "nice", niced.append)
+    monkeypatch.setattr(desk.worker.Worker, "run_forever", lambda self: None)
+    monkeypatch.setattr(desk.worker.signal, "signal", lambda *args: None)
+    monkeypatch.setattr(desk.worker.sys, "setswitchinterval", lambda seconds: None)
+
+    desk.worker.run(app)
+
+    assert niced == [10]

@@ -70,3 +70,15 @@ def test_directions_are_separate_queues(db, make_message):
 
 def test_backoff_doubles_from_two_seconds_and_stops_at_a_minute():
     assert [backoff.delay(n).total_seconds() for n in range(1, 8)] == [2, 4, 8, 16, 32, 60, 60]
+
+
+def test_a_claim_says_whether_more_work_is_due(db, make_message):
+    make_message()
+    make_message()
+
+    first = queue.claim(db, m.INBOUND)
+    second = queue.claim(db, m.INBOUND)
+
+    # The worker wakes a second thread only when there is something for it.
+    assert first.more is True
+    assert second.more is False
