@@ -6,6 +6,10 @@ Owns its teardown and the CLI commands that touch the schema, as in Flask's tuto
 from __future__ import annotations
 
 import re
+import sqlite3
+import threading
+import time
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -16,6 +20,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 T = TypeVar("T")
+BUSY_SECONDS = 30  # SQLite: how long a transaction waits for the write lock
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -62,11 +67,11 @@ def create_engine(url: str) -> sa.Engine:
         # SQLAlchemy's error texts or logs; _scrub_database_error takes care of the rest.
         engine = sa.create_engine(
             url,
-            connect_args={"timeout": 30, "isolation_level": None},
+            connect_args={"timeout": BUSY_SECONDS, "isolation_level": None},
             hide_parameters=True,
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        _WRITERS[engine] = _OneWriter().listen(engine)
     else:
         # The worker's threads each hold a connection for a short transaction at a time;
         # connect_timeout keeps /readyz and the webhook from hanging on a dead server.
@@ -103,8 +108,84 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
     cursor.close()
+
+
+def _begin_immediate(connection: sa.Connection) -> None:
+    """Take SQLite's write lock, waiting for it in steps of a millisecond at most.
+
+    SQLite's own busy handler waits 1, 2, 5, 10, 15, 20, 25… ms between tries, so a
+    webhook that found the lock held for one millisecond by the worker slept for 8 or
+    18: under load that made the acknowledgement to Twilio hundreds of milliseconds.
+    Past BUSY_SECONDS the last try waits in SQLite's handler and fails as it would."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    deadline = time.monotonic() + BUSY_SECONDS
+    delay = 0.0001
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        while time.monotonic() < deadline:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.001)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class _OneWriter:
+    """SQLite: one transaction at a time per process, queued on a lock of our own.
+
+    Threads of one process that all waited on SQLite's lock retried in turns, and each
+    try took the GIL from the thread that held the lock and needed it to finish: a
+    webhook's millisecond of work took tens. Queued here they sleep until their turn.
+    Between processes (the web workers and the worker) SQLite's lock still decides.
+    The lock is let go as the transaction ends, just before its COMMIT or ROLLBACK.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def listen(self, engine: sa.Engine) -> _OneWriter:
+        sa.event.listen(engine, "begin", self.begin)
+        sa.event.listen(engine, "commit", self.end)
+        sa.event.listen(engine, "rollback", self.end)
+        # A connection handed back to the pool, or dropped, with its transaction open.
+        sa.event.listen(engine.pool, "reset", self.end_record)
+        sa.event.listen(engine.pool, "invalidate", self.end_record)
+        return self
+
+    def begin(self, connection: sa.Connection) -> None:
+        # Past BUSY_SECONDS, SQLite's own wait decides, as it would without this lock.
+        if self.lock.acquire(timeout=BUSY_SECONDS):
+            connection.info["desk.writer"] = True
+        try:
+            _begin_immediate(connection)
+        except BaseException:
+            self.end(connection)
+            raise
+
+    def end(self, connection: sa.Connection) -> None:
+        if connection.info.pop("desk.writer", False):
+            self.lock.release()
+
+    def end_record(self, _dbapi_connection: Any, record: Any, *_args: Any) -> None:
+        if record.info.pop("desk.writer", False):
+            self.lock.release()
+
+
+_WRITERS: weakref.WeakKeyDictionary[sa.Engine, _OneWriter] = weakref.WeakKeyDictionary()
+
+
+def writer_lock(engine: sa.Engine) -> threading.Lock:
+    """The lock a SQLite engine's transactions queue on in this process."""
+    return _WRITERS[engine].lock
 
 
 def init_app(app: Flask) -> None:
