@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from tests.bench import cpu  # noqa: E402
 from tests.bench.stats import percentile  # noqa: E402
 from tests.e2e.stack import Stack  # noqa: E402
 from tests.support.postgres import temporary_schema, unreachable_reason  # noqa: E402
@@ -82,7 +83,9 @@ def wait_answer(stack: Stack, phone: str, seconds: float = 300):
         found = answers(stack, phone)
         if found:
             return found[0]
-        time.sleep(0.01)
+        # Woken by each message the stand-in takes; polling 16 citizens every 10 ms
+        # cost a share of a core that was taken from the stack under measurement.
+        stack.standin.wait(0.05)
     raise AssertionError(f"no answer for {phone}")
 
 
@@ -191,8 +194,12 @@ def measure(stack: Stack, name: str, count: int, prefix: int) -> dict[str, float
     sent: list[str] = []
     for text in QUESTIONS:  # warm up Rasa, the action server and connections
         rasa_direct(stack, text)
+    pids = cpu.stack_pids(stack)
+    before = {**cpu.snapshot(pids), "machine": cpu.machine_seconds()}
     rasa = rasa_throughput(stack, count)
+    middle = {**cpu.snapshot(pids), "machine": cpu.machine_seconds()}
     pipeline = pipeline_throughput(stack, citizens, count, sent)
+    after = {**cpu.snapshot(pids), "machine": cpu.machine_seconds()}
     latency, rasa_latency = sequential_latency(stack, citizens, 60, sent)
     acks = burst(stack, citizens, rate=10 * rasa, seconds=2, sent=sent)
     drain(stack, sent)
@@ -201,6 +208,8 @@ def measure(stack: Stack, name: str, count: int, prefix: int) -> dict[str, float
     print(f"\n[{name}] {count} questions at {CONCURRENCY} at a time; Twilio answers in 250 ms")
     print(f"  Rasa alone:   {rasa:6.2f} answers/s")
     print(f"  pipeline:     {pipeline:6.2f} answers/s   ({pipeline / rasa:.0%} of Rasa alone)")
+    print("  " + cpu.report("Rasa alone", cpu.spent(before, middle), count))
+    print("  " + cpu.report("pipeline  ", cpu.spent(middle, after), count))
     print("  " + report_line("reply latency, one citizen at a time", latency))
     print("  " + report_line("Rasa alone, one at a time (baseline)", rasa_latency))
     print("  " + report_line(f"webhook ack, burst of {len(acks)} at {10 * rasa:.0f}/s", acks))
