@@ -1,0 +1,1 @@
+"""Trainers' tools: the review inbox, scrubbing, training data, models."""
