@@ -25,7 +25,7 @@ BOT_PYTHON  ?= $(shell for p in python3.10 $$(pyenv root 2>/dev/null)/versions/3
 
 GENERATED_NLU := data/nlu/procedures_generated.yml
 RASA_INPUTS := config.yml $(GENERATED_NLU) \
-  $(wildcard bot/domain/*.yml data/nlu/*.yml data/rules/*.yml data/stories/*.yml)
+  $(wildcard bot/domain/*.yml data/nlu/*.yml data/nlu/reviewed/*.yml data/rules/*.yml data/stories/*.yml)
 
 .PHONY: help setup run test lint unit-desk unit-bot validate train test-stories test-nlu \
   quality-doc e2e bench clean translations translations-update

@@ -31,7 +31,7 @@ def hard_messages(path: Path) -> set[str]:
 
 
 def test_no_held_out_message_is_a_training_example():
-    training = set().union(*(examples(p) for p in sorted((ROOT / "data" / "nlu").glob("*.yml"))))
+    training = set().union(*(examples(p) for p in sorted((ROOT / "data" / "nlu").rglob("*.yml"))))
     held_out = (
         examples(ROOT / "tests" / "nlu" / "test_nlu.yml")
         | hard_messages(ROOT / "tests" / "nlu" / "hard.yml")
