@@ -55,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         simulator,
     )
     from desk.ops import bp as ops_bp
+    from desk.training.views import bp as training_bp
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
@@ -65,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(replies.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(training_bp)
     app.register_blueprint(live.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(ops_bp)

@@ -29,6 +29,7 @@ class BotReply:
     texts: list[str]
     intent: str | None = None
     confidence: float | None = None
+    model_id: str | None = None  # the Rasa model that understood the message
     language: str | None = None  # the assistant's language slot after this turn
     paused: bool = False  # the assistant handed the conversation to a person
     repeated: bool = False  # the turn had run before: this is the answer it gave then
@@ -87,6 +88,7 @@ class BotClient:
             texts=[msg["text"] for msg in messages if isinstance(msg, dict) and msg.get("text")],
             intent=intent.get("name"),
             confidence=intent.get("confidence"),
+            model_id=intent.get("model"),
             language=data.get("language"),
             paused=bool(data.get("paused")),
             repeated=bool(data.get("repeated")),

@@ -71,6 +71,11 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # hung loses it to another. Longer than any call to Rasa (RASA_TIMEOUT_SECONDS).
     "WORKER_LEASE_SECONDS": (120, _INT),
     "CASES_PER_PAGE": (25, _INT),
+    # The trainers' review inbox (desk/training): the repository whose data/nlu, tests/nlu
+    # and bot/domain confirmed examples are written into (default: the one the desk runs
+    # from), and the assistant's confidence below which a message waits for review.
+    "TRAINING_DATA_ROOT": (str(Path(__file__).resolve().parent.parent), _str),
+    "REVIEW_CONFIDENCE_BELOW": (0.6, _FLOAT),
     # Citizens' attachments (desk/media): where the copies are kept (default: the
     # instance folder's media/), the largest file taken, and the longest download.
     "MEDIA_FOLDER": (None, _str),

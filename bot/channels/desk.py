@@ -227,5 +227,11 @@ def _understood(tracker: Any, message_id: str | None) -> dict[str, Any]:
             continue
         if message_id is None or event.message_id == message_id:
             intent = event.intent or {}
-            return {"name": intent.get("name"), "confidence": intent.get("confidence")}
+            return {
+                "name": intent.get("name"),
+                "confidence": intent.get("confidence"),
+                # Rasa stamps every event with the model that was loaded: the review
+                # inbox compares what each model understood.
+                "model": (event.metadata or {}).get("model_id"),
+            }
     return {}

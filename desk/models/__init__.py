@@ -10,6 +10,7 @@ from desk.models.message import Message
 from desk.models.note import CaseNote
 from desk.models.rate_limit import RateLimit
 from desk.models.reply_template import CannedReply, WhatsAppTemplate
+from desk.models.review import Review
 from desk.models.setting import Setting, SlaTarget
 from desk.models.team import Team
 from desk.models.worker import WorkerHeartbeat
@@ -25,6 +26,7 @@ __all__ = [
     "Message",
     "PendingStatus",
     "RateLimit",
+    "Review",
     "Setting",
     "SlaTarget",
     "Team",

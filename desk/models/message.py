@@ -95,6 +95,8 @@ class Message(Base):
     # What the assistant understood (inbound, bot mode).
     intent: Mapped[str | None] = mapped_column(sa.String(80))
     confidence: Mapped[float | None]
+    # Which Rasa model answered (its model_id): the trainers compare models' misses.
+    model_id: Mapped[str | None] = mapped_column(sa.String(64))
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

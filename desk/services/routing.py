@@ -101,6 +101,7 @@ def route(
         conversation.needs_bot_resume = False
     message.intent = reply.intent
     message.confidence = reply.confidence
+    message.model_id = reply.model_id
     if reply.intent == "nlu_fallback":
         metrics.count_assistant_fallback()
     if reply.language in LANGUAGES:
