@@ -157,8 +157,8 @@ class _OneWriter:
         sa.event.listen(engine, "commit", self.end)
         sa.event.listen(engine, "rollback", self.end)
         # A connection handed back to the pool, or dropped, with its transaction open.
-        sa.event.listen(engine.pool, "reset", self.end_record)
-        sa.event.listen(engine.pool, "invalidate", self.end_record)
+        sa.event.listen(engine.pool, "reset", self.end_reset)
+        sa.event.listen(engine.pool, "invalidate", self.end_invalidated)
         return self
 
     def begin(self, connection: sa.Connection) -> None:
@@ -175,7 +175,13 @@ class _OneWriter:
         if connection.info.pop("desk.writer", False):
             self.lock.release()
 
-    def end_record(self, _dbapi_connection: Any, record: Any, *_args: Any) -> None:
+    def end_reset(self, _dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
+        self._end_record(record)
+
+    def end_invalidated(self, _dbapi_connection: Any, record: Any, _exception: Any) -> None:
+        self._end_record(record)
+
+    def _end_record(self, record: Any) -> None:
         if record.info.pop("desk.writer", False):
             self.lock.release()
 
