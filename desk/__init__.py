@@ -55,6 +55,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         simulator,
     )
     from desk.ops import bp as ops_bp
+    from desk.training import cli as training_cli
+    from desk.training import job_views, model_views  # noqa: F401  (routes of training_bp)
     from desk.training.views import bp as training_bp
 
     app.register_blueprint(auth.bp)
@@ -75,6 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     labels.init_app(app)
     cli.init_app(app)
+    training_cli.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
     permissions.init_app(app)

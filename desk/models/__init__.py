@@ -13,10 +13,12 @@ from desk.models.reply_template import CannedReply, WhatsAppTemplate
 from desk.models.review import Review
 from desk.models.setting import Setting, SlaTarget
 from desk.models.team import Team
+from desk.models.training import AssistantModel, ModelPublication, TrainingJob
 from desk.models.worker import WorkerHeartbeat
 
 __all__ = [
     "Agent",
+    "AssistantModel",
     "AuditEvent",
     "CannedReply",
     "Case",
@@ -24,12 +26,14 @@ __all__ = [
     "Conversation",
     "MediaFile",
     "Message",
+    "ModelPublication",
     "PendingStatus",
     "RateLimit",
     "Review",
     "Setting",
     "SlaTarget",
     "Team",
+    "TrainingJob",
     "WhatsAppTemplate",
     "WorkerHeartbeat",
 ]
