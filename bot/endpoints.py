@@ -14,6 +14,10 @@ and its tracker store needs a URL in parts, so the file is written at start-up:
   in-memory default locks only within one process).
 - ``ACTION_SERVER_URL`` and ``ACTION_SERVER_TOKEN``: the action server, and the bearer
   token Rasa sends it (bot/action_server.py refuses calls without it).
+- ``MODEL_SERVER_URL``, ``MODEL_SERVER_TOKEN`` and ``MODEL_PULL_SECONDS`` (default 10):
+  the desk's model server (``<desk>/models/live``), which every Rasa server asks for the
+  published model that often; publishing or rolling back in the desk reaches them all
+  without a restart. Unset URL: the server keeps the model it started with.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ import yaml
 
 DEFAULT_TRACKER = "sqlite:///instance/rasa_tracker.db"
 DEFAULT_ACTIONS = "http://127.0.0.1:5055/webhook"
+# A published model is live everywhere within this many seconds; each look that finds
+# nothing new is one small request answered 304.
+DEFAULT_PULL_SECONDS = 10
 
 
 def endpoints(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -47,6 +54,9 @@ def endpoints(environ: Mapping[str, str]) -> dict[str, Any]:
         # A full URL as "url": Rasa's SQL tracker store then uses it as it is.
         "tracker_store": {"type": "SQL", "url": tracker},
     }
+    models = model_server(environ)
+    if models:
+        config["models"] = models
     redis_url = environ.get("REDIS_URL")
     if redis_url:
         parts = urlsplit(redis_url)
@@ -63,10 +73,36 @@ def endpoints(environ: Mapping[str, str]) -> dict[str, Any]:
     return config
 
 
+def model_server(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """Rasa's ``models:`` endpoint, when the desk's model server is configured."""
+    url = environ.get("MODEL_SERVER_URL", "").strip()
+    if not url:
+        return None
+    token = environ.get("MODEL_SERVER_TOKEN", "").strip()
+    if not token:
+        raise SystemExit(
+            "MODEL_SERVER_URL is set but MODEL_SERVER_TOKEN is not: the desk would refuse "
+            "every pull (set the same token as the desk's MODEL_SERVER_TOKEN)"
+        )
+    raw = environ.get("MODEL_PULL_SECONDS", "").strip() or str(DEFAULT_PULL_SECONDS)
+    try:
+        seconds = int(raw)
+    except ValueError:
+        raise SystemExit(f"MODEL_PULL_SECONDS={raw!r} is not a whole number of seconds") from None
+    if seconds < 1:
+        # Rasa reads 0 as "pull once at start": a publication would never arrive.
+        raise SystemExit("MODEL_PULL_SECONDS must be at least 1")
+    return {
+        "url": url,
+        "wait_time_between_pulls": seconds,
+        "headers": {"Authorization": f"Bearer {token}"},
+    }
+
+
 def write(path: Path, environ: Mapping[str, str]) -> None:
     text = yaml.safe_dump(endpoints(environ), sort_keys=False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # The file holds the action server's token: readable by its owner only, from the start.
+    # The file holds the action and model servers' tokens: readable by its owner only.
     descriptor = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as out:
         out.write(text)

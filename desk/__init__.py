@@ -72,6 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(live.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(model_views.server_bp)
     if app.config["TWILIO_SANDBOX"]:
         app.register_blueprint(simulator.bp)
     errors.init_app(app)

@@ -75,7 +75,19 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # and bot/domain confirmed examples are written into (default: the one the desk runs
     # from), and the assistant's confidence below which a message waits for review.
     "TRAINING_DATA_ROOT": (str(Path(__file__).resolve().parent.parent), _str),
+    # The training runner (desk/training/runner.py): the commands it runs in
+    # TRAINING_DATA_ROOT (empty: the bot environment's `rasa train`, `rasa test nlu` and
+    # `rasa test core`;
+    # {out} {name} {model} {results} are filled in), and how long a running job may go
+    # without a sign of life from its runner before it is failed.
+    "TRAINING_COMMAND": ("", _str),
+    "TRAINING_TEST_COMMAND": ("", _str),
+    "TRAINING_STORIES_COMMAND": ("", _str),
+    "TRAINING_JOB_STALE_SECONDS": (600, _INT),
     "REVIEW_CONFIDENCE_BELOW": (0.6, _FLOAT),
+    # The token every Rasa server sends to pull the live model from /models/live (the
+    # same value in their MODEL_SERVER_TOKEN). Unset: the model server is off (404).
+    "MODEL_SERVER_TOKEN": (None, _str),
     # Citizens' attachments (desk/media): where the copies are kept (default: the
     # instance folder's media/), the largest file taken, and the longest download.
     "MEDIA_FOLDER": (None, _str),

@@ -40,7 +40,23 @@ DESK_SETTINGS = tuple(SETTINGS)  # DATABASE_URL, SECRET_KEY, TWILIO_*, RASA_*, D
 PROCESS_SETTINGS: dict[str, tuple[str, ...]] = {
     "desk": DESK_SETTINGS,
     "worker": DESK_SETTINGS,
-    "rasa": ("RASA_TOKEN", "ACTION_SERVER_TOKEN", "REDIS_URL", "TRACKER_DATABASE_URL"),
+    # The training runner (flask training-runner) reads and writes training jobs; it
+    # sends nothing to Twilio and signs no session.
+    "trainer": (
+        "DATABASE_URL",
+        "TRAINING_DATA_ROOT",
+        "TRAINING_COMMAND",
+        "TRAINING_TEST_COMMAND",
+        "TRAINING_STORIES_COMMAND",
+        "TRAINING_JOB_STALE_SECONDS",
+    ),
+    "rasa": (
+        "RASA_TOKEN",
+        "ACTION_SERVER_TOKEN",
+        "REDIS_URL",
+        "TRACKER_DATABASE_URL",
+        "MODEL_SERVER_TOKEN",  # to pull the live model from the desk (bot/endpoints.py)
+    ),
     "actions": ("DESK_API_TOKEN", "DESK_URL", "ACTION_SERVER_TOKEN"),
 }
 # Not listed anywhere but secret by the look of it (an operator's AWS_SECRET_ACCESS_KEY,

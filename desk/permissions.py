@@ -61,7 +61,7 @@ PUBLIC_ENDPOINTS = frozenset(
     }
 )
 # Machine-to-machine blueprints, protected by their own tokens or Twilio's signature.
-PUBLIC_BLUEPRINTS = frozenset({"api", "simulator"})
+PUBLIC_BLUEPRINTS = frozenset({"api", "simulator", "model_server"})
 
 View = TypeVar("View", bound=Callable[..., Any])
 

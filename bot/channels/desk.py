@@ -76,8 +76,10 @@ class DeskInput(InputChannel):
             """Ready when a model is loaded (the desk's /readyz and start-up ask this)."""
             agent = request.app.ctx.agent
             if agent is None or not agent.is_ready():
-                return response.json({"status": "loading"}, status=503)
-            return response.json({"status": "ok"})
+                return response.json({"status": "loading", "model_id": None}, status=503)
+            # Which model answers here: the desk shows it per server (issue 9).
+            metadata = getattr(agent.processor, "model_metadata", None)
+            return response.json({"status": "ok", "model_id": getattr(metadata, "model_id", None)})
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

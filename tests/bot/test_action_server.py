@@ -133,3 +133,36 @@ def test_without_redis_there_is_no_lock_store_section_and_sqlite_by_default():
 def test_without_a_token_rasa_is_not_configured_at_all():
     with pytest.raises(SystemExit):
         endpoints({})
+
+
+def test_rasa_pulls_the_live_model_from_the_desk_when_a_model_server_is_set():
+    written = endpoints(
+        {
+            "ACTION_SERVER_TOKEN": "a",
+            "MODEL_SERVER_URL": "http://desk:5000/models/live",
+            "MODEL_SERVER_TOKEN": "m",
+            "MODEL_PULL_SECONDS": "15",
+        }
+    )
+
+    assert written["models"] == {
+        "url": "http://desk:5000/models/live",
+        "wait_time_between_pulls": 15,
+        "headers": {"Authorization": "Bearer m"},
+    }
+
+
+def test_without_a_model_server_rasa_keeps_the_model_it_started_with():
+    assert "models" not in endpoints({"ACTION_SERVER_TOKEN": "a"})
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"MODEL_SERVER_URL": "http://desk:5000/models/live"},  # no token: every pull refused
+        {"MODEL_SERVER_URL": "http://d/m", "MODEL_SERVER_TOKEN": "m", "MODEL_PULL_SECONDS": "0"},
+    ],
+)
+def test_a_model_server_rasa_could_not_use_stops_the_start(settings):
+    with pytest.raises(SystemExit):
+        endpoints({"ACTION_SERVER_TOKEN": "a", **settings})

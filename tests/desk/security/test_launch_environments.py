@@ -24,6 +24,8 @@ EVERYTHING = {
     "DESK_API_TOKEN": "d",
     "REDIS_URL": "redis://cache:6379/0",
     "BOT_GIVE_UP_SECONDS": "120",
+    "MODEL_SERVER_TOKEN": "m",
+    "TRAINING_DATA_ROOT": "/srv/ventanilla",
     # the bot side's
     "ACTION_SERVER_TOKEN": "a",
     "TRACKER_DATABASE_URL": "postgresql://rasa:pw@db/tracker",
@@ -61,7 +63,7 @@ def test_the_desk_and_its_worker_get_the_desk_settings(process):
     expected = {
         "DATABASE_URL", "SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
         "TWILIO_API_BASE_URL", "PUBLIC_BASE_URL", "RASA_URL", "RASA_TOKEN", "DESK_API_TOKEN",
-        "REDIS_URL", "BOT_GIVE_UP_SECONDS",
+        "REDIS_URL", "BOT_GIVE_UP_SECONDS", "MODEL_SERVER_TOKEN", "TRAINING_DATA_ROOT",
     }  # fmt: skip
 
     assert seen_by(process) == expected | NOT_SECRET
@@ -70,6 +72,7 @@ def test_the_desk_and_its_worker_get_the_desk_settings(process):
 def test_rasa_gets_its_tokens_redis_and_its_tracker_but_none_of_the_desk_secrets():
     assert seen_by("rasa") == {
         "RASA_TOKEN", "ACTION_SERVER_TOKEN", "REDIS_URL", "TRACKER_DATABASE_URL",
+        "MODEL_SERVER_TOKEN",  # to pull the live model from the desk
     } | NOT_SECRET  # fmt: skip
     assert not seen_by("rasa") & {"SECRET_KEY", "DESK_API_TOKEN", "DATABASE_URL"}
     assert not {name for name in seen_by("rasa") if name.startswith("TWILIO_")}
@@ -81,8 +84,12 @@ def test_the_action_server_gets_only_what_it_needs_to_call_the_desk():
 
 def test_the_desk_secrets_reach_only_the_desk_and_its_worker():
     for process in launch.PROCESS_SETTINGS:
-        if process not in ("desk", "worker"):
+        if process not in ("desk", "worker", "trainer"):
             assert not seen_by(process) & set(DESK_ONLY), process
+
+
+def test_the_training_runner_gets_the_database_and_its_own_settings_only():
+    assert seen_by("trainer") == {"DATABASE_URL", "TRAINING_DATA_ROOT"} | NOT_SECRET
 
 
 def test_undeclared_secrets_reach_no_process():
@@ -104,7 +111,7 @@ def test_every_process_of_the_real_procfile_has_its_environment():
     started = launch.processes(EVERYTHING, (ROOT / "Procfile").read_text())
 
     names = [params.name for params in started]
-    assert names == ["desk.1", "worker.1", "rasa.1", "actions.1"]
+    assert names == ["desk.1", "worker.1", "trainer.1", "rasa.1", "actions.1"]
     by_name = {params.name.removesuffix(".1"): params for params in started}
     for name, params in by_name.items():
         expected = seen_by(name) | {"HONCHO_PROCESS_NAME"}
