@@ -90,9 +90,7 @@ def settings(tmp_path):
     root = tmp_path / "repo"
     root.mkdir()
 
-    def make(
-        train: str = "train", test: str = "test", stories: str = "stories"
-    ) -> runner.Settings:
+    def make(train: str = "train", test: str = "test", stories: str = "stories") -> runner.Settings:
         return runner.Settings(
             root=root,
             instance=tmp_path / "instance",
