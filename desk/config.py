@@ -27,6 +27,8 @@ def _str(value: str) -> str:
     return value.strip()
 
 
+_REPOSITORY = Path(__file__).resolve().parent.parent  # the checkout the desk runs from
+
 SETTINGS: dict[str, tuple[Any, Any]] = {
     "DATABASE_URL": (None, _str),  # default: SQLite in the instance folder
     "PUBLIC_BASE_URL": ("http://127.0.0.1:5000", _str),
@@ -74,7 +76,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # The trainers' review inbox (desk/training): the repository whose data/nlu, tests/nlu
     # and bot/domain confirmed examples are written into (default: the one the desk runs
     # from), and the assistant's confidence below which a message waits for review.
-    "TRAINING_DATA_ROOT": (str(Path(__file__).resolve().parent.parent), _str),
+    "TRAINING_DATA_ROOT": (str(_REPOSITORY), _str),
     # The training runner (desk/training/runner.py): the commands it runs in
     # TRAINING_DATA_ROOT (empty: the bot environment's `rasa train`, `rasa test nlu` and
     # `rasa test core`;
@@ -85,6 +87,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "TRAINING_STORIES_COMMAND": ("", _str),
     "TRAINING_JOB_STALE_SECONDS": (600, _INT),
     "REVIEW_CONFIDENCE_BELOW": (0.6, _FLOAT),
+    # What the model server hands Rasa while no model was ever published in the desk:
+    # the model the assistant shipped with (make train).
+    "MODEL_FALLBACK_PATH": (str(_REPOSITORY / "models" / "ventanilla.tar.gz"), _str),
     # The token every Rasa server sends to pull the live model from /models/live (the
     # same value in their MODEL_SERVER_TOKEN). Unset: the model server is off (404).
     "MODEL_SERVER_TOKEN": (None, _str),

@@ -156,19 +156,17 @@ def live() -> Any:
     given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
     if not given or not hmac.compare_digest(given.encode(), expected.encode()):
         abort(401, "a valid model server token is required (Authorization: Bearer …)")
-    model = models.live_model(get_session())
-    if model is None:
+    served = models.served(get_session())
+    if served is None:
         abort(404)
-    etag = f'"{model.sha256}"'
-    if model.sha256 in _fingerprints(request.headers.get("If-None-Match", "")):
+    path, sha256 = served
+    etag = f'"{sha256}"'
+    if sha256 in _fingerprints(request.headers.get("If-None-Match", "")):
         return "", 304, {"ETag": etag}
-    path = models.archive(model)
-    if not path.is_file():
-        abort(404)
     response = send_file(path, mimetype="application/gzip", conditional=False, etag=False)
     response.headers["ETag"] = etag
     # Rasa saves the archive under this name; the hash keeps two models apart.
-    response.headers["filename"] = f"{model.sha256[:12]}.tar.gz"
+    response.headers["filename"] = f"{sha256[:12]}.tar.gz"
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -63,6 +63,39 @@ def archive(model: AssistantModel) -> Path:
     return models_folder() / model.filename
 
 
+def served(session: Session) -> tuple[Path, str] | None:
+    """What the model server hands Rasa: the live model's archive and SHA-256, or, while
+    nothing was ever published, the model the assistant shipped with.
+
+    A Rasa server with a ``models:`` endpoint loads only what the server gives it and
+    ignores its ``--model``: with nothing to give, it would start with no model at all
+    and every citizen would wait for a person."""
+    model = live_model(session)
+    if model is not None:
+        path = archive(model)
+        return (path, model.sha256) if path.is_file() else None
+    shipped = Path(current_app.config["MODEL_FALLBACK_PATH"])
+    if not shipped.is_file():
+        return None
+    return shipped, _sha256_of(shipped)
+
+
+_SHIPPED_SHA256: dict[tuple[str, int, int], str] = {}
+
+
+def _sha256_of(path: Path) -> str:
+    """Hashed once per version of the file (every replica asks every few seconds)."""
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _SHIPPED_SHA256:
+        digest = hashlib.sha256()
+        with path.open("rb") as file:
+            for chunk in iter(lambda: file.read(1 << 20), b""):
+                digest.update(chunk)
+        _SHIPPED_SHA256[key] = digest.hexdigest()
+    return _SHIPPED_SHA256[key]
+
+
 def register(
     session: Session,
     path: Path,

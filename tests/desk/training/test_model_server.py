@@ -3,6 +3,8 @@ fingerprint of its model, and gets 304 while it is the live one, the archive oth
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from desk.training import models
@@ -69,7 +71,26 @@ def test_with_no_token_configured_the_model_server_is_off(server, client):
     assert pull(client, token="cualquiera")[0].status_code == 404
 
 
-def test_with_nothing_live_the_answer_is_404(server, client, make_model):
+def test_with_nothing_published_rasa_gets_the_model_the_assistant_shipped_with(
+    server, app, client, tmp_path
+):
+    shipped = tmp_path / "ventanilla.tar.gz"
+    shipped.write_bytes(b"the model make train built")
+    app.config["MODEL_FALLBACK_PATH"] = str(shipped)
+    sha256 = hashlib.sha256(b"the model make train built").hexdigest()
+
+    # A Rasa server with a models: endpoint ignores its --model: given nothing, it
+    # would have no model at all.
+    response, body = pull(client)
+    assert (response.status_code, body) == (200, b"the model make train built")
+    assert response.headers["ETag"] == f'"{sha256}"'
+    assert pull(client, fingerprint=sha256)[0].status_code == 304
+
+
+def test_with_nothing_published_and_no_shipped_model_the_answer_is_404(
+    server, app, client, make_model, tmp_path
+):
+    app.config["MODEL_FALLBACK_PATH"] = str(tmp_path / "missing.tar.gz")
     make_model()
 
     assert pull(client)[0].status_code == 404
