@@ -53,6 +53,9 @@ class Stack:
     tracker_url: str | None = None
     redis_url: str | None = None
     desk_env: dict[str, str] = field(default_factory=dict)  # extra settings for the desk
+    # Rasa pulls its model from the desk's model server (/models/live) every second.
+    model_server: bool = False
+    model_token: str = field(default_factory=lambda: secrets.token_hex(16))
     # A fault-injecting proxy between the desk and the (first) Rasa server.
     proxy: bool = False
     rasa_proxy: RasaProxy | None = None
@@ -94,6 +97,15 @@ class Stack:
                 "ACTION_SERVER_TOKEN": self.actions_token,
                 "TRACKER_DATABASE_URL": self.tracker_url or "",
                 **({"REDIS_URL": self.redis_url} if self.redis_url else {}),
+                **(
+                    {
+                        "MODEL_SERVER_URL": f"{self.desk_url}/models/live",
+                        "MODEL_SERVER_TOKEN": self.model_token,
+                        "MODEL_PULL_SECONDS": "1",
+                    }
+                    if self.model_server
+                    else {}
+                ),
             },
         )
         self._spawn(
@@ -220,6 +232,7 @@ class Stack:
             "DESK_API_TOKEN": self.desk_token,
             "DESK_URL": self.desk_url,
             "ACTION_SERVER_TOKEN": self.actions_token,
+            **({"MODEL_SERVER_TOKEN": self.model_token} if self.model_server else {}),
             **self.desk_env,
         }
 
