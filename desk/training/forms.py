@@ -10,18 +10,18 @@ from collections.abc import Collection
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField
+from wtforms import StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
-DATE_FORMAT = "%Y-%m-%d"
+from desk.dashboard.forms import PeriodForm
+
 CHANNELS = ("whatsapp", "sms")
 
 
-class InboxFilters(FlaskForm):
-    """Read from the URL, so a filtered inbox can be bookmarked; it only reads."""
-
-    class Meta:
-        csrf = False
+class InboxFilters(PeriodForm):
+    """Read from the URL, so a filtered inbox can be bookmarked; it only reads. The dates
+    (?from=…&to=…) are the dashboard's period, read the same way.
+    """
 
     intent = StringField(_l("Intent"), validators=[Optional(), Length(max=80)])
     channel = StringField(
@@ -29,20 +29,6 @@ class InboxFilters(FlaskForm):
         validators=[Optional(), AnyOf(CHANNELS, message=_l("Canal desconocido."))],
     )
     model = StringField(_l("Modelo"), validators=[Optional(), Length(max=64)])
-    start = DateField(
-        _l("Desde"),
-        name="from",
-        format=DATE_FORMAT,
-        validators=[Optional()],
-        invalid_value_message=_l("La fecha inicial no es válida: usa el formato AAAA-MM-DD."),
-    )
-    end = DateField(
-        _l("Hasta"),
-        name="to",
-        format=DATE_FORMAT,
-        validators=[Optional()],
-        invalid_value_message=_l("La fecha final no es válida: usa el formato AAAA-MM-DD."),
-    )
 
 
 class ReviewForm(FlaskForm):
