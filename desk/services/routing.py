@@ -115,10 +115,7 @@ def route(
         # asking again would only repeat the turn, so a person takes it now.
         _escalate(session, message, "the assistant answered nothing", reason=c.SYSTEM_ERROR)
         return
-    for text in reply.texts:
-        for part in outbound.split_body(text):
-            outbound.enqueue(session, conversation, part, author=m.BOT)
-    _privacy_notice_once(session, conversation, privacy_url, now)
+    _answer(session, conversation, reply.texts, privacy_url, now)
     queue.finish(message)
     session.commit()
 
@@ -150,20 +147,26 @@ def _keep_in_case(session: Session, message: Message, *, open_if_missing: bool =
     session.commit()
 
 
-def _privacy_notice_once(
-    session: Session, conversation: Conversation, url: str, now: datetime
+def _answer(
+    session: Session, conversation: Conversation, texts: list[str], url: str, now: datetime
 ) -> None:
-    """Sent after the first answer: it never delays or replaces it."""
-    if conversation.privacy_notice_sent_at is not None:
-        return
-    conversation.privacy_notice_sent_at = now
-    outbound.enqueue(
-        session,
-        conversation,
-        PRIVACY_NOTICE[_language(conversation)].format(url=url),
-        author=m.SYSTEM,
-        kind=m.PRIVACY_NOTICE,
-    )
+    """Queue one turn's answer as one message where Twilio allows (1,600 characters):
+    separate messages may reach the phone in any order, one message arrives whole.
+
+    The privacy notice, owed once per conversation, closes the first answer: it never
+    delays or replaces it, and it costs no message of its own when it fits."""
+    parts = outbound.split_body("\n\n".join(text.strip() for text in texts))
+    notice = None
+    if conversation.privacy_notice_sent_at is None:
+        conversation.privacy_notice_sent_at = now
+        notice = PRIVACY_NOTICE[_language(conversation)].format(url=url)
+        if parts and len(parts[-1]) + 2 + len(notice) <= outbound.MAX_BODY:
+            parts[-1] = f"{parts[-1]}\n\n{notice}"
+            notice = None
+    for part in parts:
+        outbound.enqueue(session, conversation, part, author=m.BOT)
+    if notice is not None:
+        outbound.enqueue(session, conversation, notice, author=m.SYSTEM, kind=m.PRIVACY_NOTICE)
 
 
 def _escalate(session: Session, message: Message, error: str, *, reason: str) -> None:

@@ -104,7 +104,12 @@ def judge(
     already handed to a person there gets no bot answer now, and that is right."""
     if case.expect == HANDOFF and any(FOLIO.search(r) for r in earlier):
         return True, "handed off earlier"
-    answer = [r for r in replies if not r.startswith(NOTICES)]
+    # The privacy notice closes the first answer (or comes alone when it did not fit).
+    answer = [
+        kept
+        for r in replies
+        if (kept := "\n\n".join(p for p in r.split("\n\n") if not p.startswith(NOTICES)))
+    ]
     if not answer:
         return False, "no answer"
     said = " " + _normalize(" ".join(answer)) + " "

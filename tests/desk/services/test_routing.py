@@ -31,8 +31,13 @@ def route_next(db, bot, *, give_up_seconds=120):
 
 
 def answers(db, conversation):
-    """What the citizen will read, without the one-time privacy notice."""
+    """What the citizen will read, apart from a privacy notice sent on its own."""
     return [r for r in outbound_of(db, conversation) if r.kind != m.PRIVACY_NOTICE]
+
+
+def without_notice(body: str) -> str:
+    """The answer without the privacy notice that closes the first one."""
+    return body.split("\n\nAviso de privacidad")[0]
 
 
 def test_in_bot_mode_the_message_goes_to_the_assistant_and_its_replies_are_queued(
@@ -53,11 +58,10 @@ def test_in_bot_mode_the_message_goes_to_the_assistant_and_its_replies_are_queue
     ]
     assert message.status == m.DONE
     assert (message.intent, message.confidence) == ("greet", 0.97)
-    replies = answers(db, message.conversation)
-    assert [(r.author, r.body, r.status) for r in replies] == [
-        (m.BOT, "¡Hola!", m.PENDING),
-        (m.BOT, "¿En qué trámite te ayudo?", m.PENDING),
-    ]
+    # One turn, one message: separate messages may reach the phone in any order.
+    [reply] = outbound_of(db, message.conversation)
+    assert (reply.author, reply.status) == (m.BOT, m.PENDING)
+    assert reply.body.startswith("¡Hola!\n\n¿En qué trámite te ayudo?\n\nAviso de privacidad")
 
 
 def test_in_human_mode_the_message_joins_the_open_case_and_the_assistant_stays_silent(
@@ -177,20 +181,35 @@ def test_a_handoff_during_the_turn_is_not_undone_by_the_worker(db, bot, make_mes
 
     db.refresh(message.conversation)
     assert message.conversation.mode == conv.HUMAN
-    assert [r.body for r in answers(db, message.conversation)] == ["Listo, tu folio es …"]
+    assert [without_notice(r.body) for r in answers(db, message.conversation)] == [
+        "Listo, tu folio es …"
+    ]
 
 
-def test_the_privacy_notice_follows_the_first_answer_and_only_the_first(db, bot, make_message):
+def test_the_privacy_notice_closes_the_first_answer_and_only_the_first(db, bot, make_message):
     first = make_message(body="hola")
     route_next(db, bot)
     make_message(first.conversation, body="gracias")
     route_next(db, bot)
 
-    sent = outbound_of(db, first.conversation)
-    notices = [r for r in sent if r.kind == m.PRIVACY_NOTICE]
-    assert len(notices) == 1
-    assert sent.index(notices[0]) == 1  # right after the first answer, never instead of it
-    assert PRIVACY_URL in notices[0].body and "BAJA" in notices[0].body
+    first_answer, second_answer = outbound_of(db, first.conversation)
+    answer, notice = first_answer.body.split("\n\n")
+    assert answer == bot.texts[0]  # the answer comes first, whole
+    assert notice.startswith("Aviso de privacidad")
+    assert PRIVACY_URL in notice and "BAJA" in notice
+    assert "Aviso de privacidad" not in second_answer.body
+
+
+def test_the_privacy_notice_goes_alone_when_the_answer_leaves_no_room(db, bot, make_message):
+    bot.texts = ["a" * 1590]
+    message = make_message(body="hola")
+
+    route_next(db, bot)
+
+    answer, notice = outbound_of(db, message.conversation)
+    assert answer.body == "a" * 1590
+    assert (notice.kind, notice.author) == (m.PRIVACY_NOTICE, m.SYSTEM)
+    assert notice.body.startswith("Aviso de privacidad")
 
 
 def test_the_assistants_language_becomes_the_conversations(db, bot, make_message):
@@ -200,8 +219,8 @@ def test_the_assistants_language_becomes_the_conversations(db, bot, make_message
     route_next(db, bot)
 
     assert message.conversation.language == "en"
-    notice = next(r for r in outbound_of(db, message.conversation) if r.kind == m.PRIVACY_NOTICE)
-    assert notice.body.startswith("Privacy notice")
+    [answer] = outbound_of(db, message.conversation)
+    assert answer.body.split("\n\n")[-1].startswith("Privacy notice")
 
 
 def test_an_answer_longer_than_twilio_allows_is_split_between_paragraphs(db, bot, make_message):
@@ -210,7 +229,8 @@ def test_an_answer_longer_than_twilio_allows_is_split_between_paragraphs(db, bot
 
     route_next(db, bot)
 
-    assert [len(r.body) for r in answers(db, message.conversation)] == [1000, 1000]
+    first, second = outbound_of(db, message.conversation)
+    assert (first.body, second.body[:1000]) == ("a" * 1000, "b" * 1000)
 
 
 @pytest.mark.parametrize("keyword", ["BAJA", "baja", " Stop. ", "alto"])
