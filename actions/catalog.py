@@ -1,4 +1,5 @@
-"""The procedure catalog (data/procedures/*.yml): loaded and checked once per process.
+"""The procedure catalog (data/procedures/*.yml): loaded, checked, and read again when
+trainers edit it from the desk (``catalog()``), without restarting the action server.
 
 Also generates the NLU synonyms and lookup table for the `procedure` entity, so that
 procedure names live in one place: ``python -m actions.catalog write-nlu``.
@@ -8,12 +9,14 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import re
 import sys
+import threading
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,10 @@ import yaml
 
 CATALOG_DIR = Path(__file__).resolve().parents[1] / "data" / "procedures"
 GENERATED_NLU = Path(__file__).resolve().parents[1] / "data" / "nlu" / "procedures_generated.yml"
+# How often ``catalog()`` looks whether the files changed: a stat of each, ~16 files.
+RECHECK_SECONDS = 1.0
+
+log = logging.getLogger(__name__)
 
 
 class CatalogError(ValueError):
@@ -349,9 +356,71 @@ class Catalog:
         return None
 
 
-@lru_cache(maxsize=1)
+def fingerprint(directory: Path) -> tuple[tuple[str, int, int, int], ...]:
+    """What changes whenever a catalog file is written: name, inode, size and mtime of
+    each. The desk replaces a file by renaming a new one over it (a new inode), so even
+    an edit of the same size within the clock's resolution shows."""
+    seen = []
+    for path in sorted([*directory.glob("*.yml"), directory / "schema.json"]):
+        try:
+            status = path.stat()
+        except FileNotFoundError:  # removed between the listing and the stat
+            continue
+        seen.append((path.name, status.st_ino, status.st_size, status.st_mtime_ns))
+    return tuple(seen)
+
+
+class LiveCatalog:
+    """The catalog of a folder, read again when its files change.
+
+    A change that does not load (a broken file, a half-finished hand edit) keeps the
+    last good catalog and is logged once: citizens keep getting answers, and the
+    operator reads why the edit is not live. Only the first load raises, as before.
+    """
+
+    def __init__(self, directory: Path, recheck_seconds: float = RECHECK_SECONDS) -> None:
+        self.directory = directory
+        self.recheck_seconds = recheck_seconds
+        self._lock = threading.Lock()
+        self._catalog: Catalog | None = None
+        self._seen: tuple[tuple[str, int, int, int], ...] = ()
+        self._checked = 0.0
+
+    def get(self) -> Catalog:
+        with self._lock:
+            now = time.monotonic()
+            if self._catalog is not None and now - self._checked < self.recheck_seconds:
+                return self._catalog
+            self._checked = now
+            # Taken before reading: a write during the load shows at the next check.
+            seen = fingerprint(self.directory)
+            if self._catalog is not None and seen == self._seen:
+                return self._catalog
+            try:
+                fresh = Catalog.load(self.directory)
+            except (ValueError, OSError, yaml.YAMLError, jsonschema.SchemaError) as error:
+                if self._catalog is None:
+                    raise
+                log.error("catalog not reloaded, still serving the previous one: %s", error)
+                self._seen = seen  # logged once per broken state, not at every check
+                return self._catalog
+            if self._catalog is not None:
+                log.info("catalog reloaded from %s", self.directory)
+            self._catalog, self._seen = fresh, seen
+            return fresh
+
+    def cache_clear(self) -> None:
+        """Forget the catalog: the next ``get`` reads the files, and raises if they are bad."""
+        with self._lock:
+            self._catalog, self._seen, self._checked = None, (), 0.0
+
+
+live = LiveCatalog(CATALOG_DIR)
+
+
 def catalog() -> Catalog:
-    return Catalog.load()
+    """The current catalog: the files as trainers last saved them (at most a second old)."""
+    return live.get()
 
 
 def nlu_yaml(catalog: Catalog) -> str:

@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         security,
         simulator,
     )
+    from desk.content.views import bp as content_bp
     from desk.ops import bp as ops_bp
     from desk.training import cli as training_cli
     from desk.training import job_views, model_views  # noqa: F401  (routes of training_bp)
@@ -69,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(training_bp)
+    app.register_blueprint(content_bp)
     app.register_blueprint(live.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(ops_bp)

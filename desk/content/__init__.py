@@ -1,0 +1,1 @@
+"""Trainers edit the procedure catalog (data/procedures/*.yml) from the desk."""
