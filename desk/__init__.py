@@ -56,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     from desk.content.views import bp as content_bp
     from desk.ops import bp as ops_bp
+    from desk.simulator import cli as simulator_cli
     from desk.training import cli as training_cli
     from desk.training import job_views, model_views  # noqa: F401  (routes of training_bp)
     from desk.training.views import bp as training_bp
@@ -81,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     labels.init_app(app)
     cli.init_app(app)
     training_cli.init_app(app)
+    simulator_cli.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
     permissions.init_app(app)
