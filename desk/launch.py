@@ -32,7 +32,9 @@ from desk.security.secret_files import append_private, create_private_file
 
 DEV_ENV = Path("instance/dev.env")
 PROCFILE = Path("Procfile")
-SHARED_SECRETS = ("DESK_API_TOKEN", "RASA_TOKEN", "ACTION_SERVER_TOKEN")
+# MODEL_SERVER_TOKEN too: on `make run` Rasa pulls the live model from the desk, so a
+# trainer's publication reaches the assistant as it would in production.
+SHARED_SECRETS = ("DESK_API_TOKEN", "RASA_TOKEN", "ACTION_SERVER_TOKEN", "MODEL_SERVER_TOKEN")
 
 # Procfile process -> the settings it may see. A name listed for any process is
 # withheld from every other one.
@@ -90,6 +92,7 @@ def environment() -> dict[str, str]:
     env.setdefault("PORT", "5000")
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{env['PORT']}")
     env.setdefault("DESK_URL", f"http://127.0.0.1:{env['PORT']}")  # for the action server
+    env.setdefault("MODEL_SERVER_URL", f"http://127.0.0.1:{env['PORT']}/models/live")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     # One metrics directory for the desk's web processes and its worker (desk/ops/metrics.py).
     env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path("instance/metrics").resolve()))

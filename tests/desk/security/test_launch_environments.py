@@ -133,3 +133,19 @@ def test_the_desk_settings_follow_the_settings_table():
 
     assert set(launch.PROCESS_SETTINGS["desk"]) == set(SETTINGS)
     assert set(launch.PROCESS_SETTINGS["worker"]) == set(SETTINGS)
+
+
+def test_on_make_run_rasa_pulls_the_published_model_from_the_desk(tmp_path, monkeypatch):
+    """A trainer's publication reaches the assistant of `make run` as in production:
+    one generated token on both sides, and the desk's own model server."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("MODEL_SERVER_TOKEN", "MODEL_SERVER_URL", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    env = launch.environment()
+
+    desk = launch.process_environment("desk", env)
+    rasa = launch.process_environment("rasa", env)
+
+    assert desk["MODEL_SERVER_TOKEN"] == rasa["MODEL_SERVER_TOKEN"]
+    assert len(rasa["MODEL_SERVER_TOKEN"]) >= 32
+    assert rasa["MODEL_SERVER_URL"] == "http://127.0.0.1:5000/models/live"
