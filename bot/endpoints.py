@@ -18,13 +18,18 @@ and its tracker store needs a URL in parts, so the file is written at start-up:
   the desk's model server (``<desk>/models/live``), which every Rasa server asks for the
   published model that often; publishing or rolling back in the desk reaches them all
   without a restart. Unset URL: the server keeps the model it started with.
+- ``RASA_REPLICA``: this server's number (0, 1, 2…) among several, or ``random``. Each
+  number waits a different whole number of seconds between pulls, within 20% of
+  MODEL_PULL_SECONDS, so the servers' pulls drift apart instead of loading a new model
+  (and pausing their answers) on the same beat. Unset: exactly MODEL_PULL_SECONDS.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +41,8 @@ DEFAULT_ACTIONS = "http://127.0.0.1:5055/webhook"
 # A published model is live everywhere within this many seconds; each look that finds
 # nothing new is one small request answered 304.
 DEFAULT_PULL_SECONDS = 10
+# How far a replica's wait may stray from MODEL_PULL_SECONDS (RASA_REPLICA).
+PULL_JITTER = 0.2
 
 
 def endpoints(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -94,9 +101,32 @@ def model_server(environ: Mapping[str, str]) -> dict[str, Any] | None:
         raise SystemExit("MODEL_PULL_SECONDS must be at least 1")
     return {
         "url": url,
-        "wait_time_between_pulls": seconds,
+        "wait_time_between_pulls": pull_seconds(seconds, environ.get("RASA_REPLICA", "")),
         "headers": {"Authorization": f"Bearer {token}"},
     }
+
+
+def pull_seconds(base: int, replica: str, choose: Callable[[list[int]], int] | None = None) -> int:
+    """This server's wait between pulls. Rasa schedules pulls every that many whole
+    seconds from its start, so servers started together pull together: different waits
+    move them apart. Replica 0 keeps ``base``; then base+1, base-1, base+2… within
+    PULL_JITTER of it, round again past the last."""
+    replica = replica.strip()
+    if not replica:
+        return base
+    spread = max(1, round(base * PULL_JITTER))
+    waits = [base]
+    for step in range(1, spread + 1):
+        waits += [wait for wait in (base + step, base - step) if wait >= 1]
+    if replica == "random":
+        return (choose or random.SystemRandom().choice)(waits)
+    try:
+        number = int(replica)
+    except ValueError:
+        raise SystemExit(f"RASA_REPLICA={replica!r} is neither a number nor 'random'") from None
+    if number < 0:
+        raise SystemExit("RASA_REPLICA must be 0 or more")
+    return waits[number % len(waits)]
 
 
 def write(path: Path, environ: Mapping[str, str]) -> None:

@@ -30,6 +30,7 @@ class BotReply:
     intent: str | None = None
     confidence: float | None = None
     model_id: str | None = None  # the Rasa model that understood the message
+    procedure: str | None = None  # the ``procedure`` entity's value, when NLU found one
     language: str | None = None  # the assistant's language slot after this turn
     paused: bool = False  # the assistant handed the conversation to a person
     repeated: bool = False  # the turn had run before: this is the answer it gave then
@@ -49,6 +50,14 @@ def shown(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or "?"
     return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+
+
+def _procedure(value: Any) -> str | None:
+    """The procedure as the desk stores it (64 characters at most), or None."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = str(value).strip()
+    return text[:64] or None
 
 
 class BotClient:
@@ -89,6 +98,8 @@ class BotClient:
             intent=intent.get("name"),
             confidence=intent.get("confidence"),
             model_id=intent.get("model"),
+            # Bots from before this field answer without it.
+            procedure=_procedure(data.get("procedure")),
             language=data.get("language"),
             paused=bool(data.get("paused")),
             repeated=bool(data.get("repeated")),

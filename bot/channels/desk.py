@@ -3,10 +3,11 @@
 - ``POST /webhooks/desk/webhook``: a citizen's message. Unlike Rasa's REST channel it
   checks a token (Rasa's --auth-token does not cover /webhooks/*), fails loudly so the
   desk can retry, passes text through untouched ("¡Hola!" stays "¡Hola!", which Rasa's
-  Twilio channel turns into "@Hola!") and returns what NLU understood, which the desk
-  stores on the message. A ``message_id`` already in the tracker is not run again:
-  the answer given then is returned, so a desk that retries after a timeout or a
-  crash never runs a turn twice (a second handoff, a second folio).
+  Twilio channel turns into "@Hola!") and returns what NLU understood (intent,
+  confidence, the procedure entity, the model), which the desk stores on the message.
+  A ``message_id`` already in the tracker is not run again: the answer given then is
+  returned, so a desk that retries after a timeout or a crash never runs a turn twice
+  (a second handoff, a second folio).
 - ``POST /webhooks/desk/resume``: hand the conversation back to the assistant after a
   person resolved its case.
 - ``POST /webhooks/desk/forget``: delete everything the tracker store keeps of a
@@ -42,6 +43,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 log = logging.getLogger(__name__)
+
+PROCEDURE = "procedure"  # the entity that names a trámite (bot/domain)
 
 
 class WholeMessages(CollectingOutputChannel):
@@ -192,9 +195,12 @@ def _delete_tracker(store: TrackerStore, sender: str) -> bool:
 def _reply(
     tracker: Any, message_id: str | None, messages: list[dict[str, Any]], repeated: bool = False
 ) -> dict[str, Any]:
+    said = _said(tracker, message_id)
     return {
         "messages": messages,
-        "intent": _understood(tracker, message_id),
+        "intent": _understood(said),
+        # The procedure NLU found: the trainers' inbox shows it beside the intent.
+        "procedure": _procedure(said),
         # The desk writes its own notices in the conversation's language.
         "language": tracker.get_slot("language") if tracker else None,
         # After a handoff the assistant answers nothing, and that is no failure.
@@ -220,20 +226,35 @@ def _answer_to(tracker: Any, message_id: str) -> list[dict[str, Any]] | None:
     return answer
 
 
-def _understood(tracker: Any, message_id: str | None) -> dict[str, Any]:
-    """The intent NLU gave this message, read back from the tracker."""
+def _said(tracker: Any, message_id: str | None) -> Any:
+    """The user event of ``message_id`` (the latest one without an id), if any."""
     if tracker is None:
-        return {}
+        return None
     for event in reversed(tracker.events):
         if getattr(event, "type_name", None) != "user":
             continue
         if message_id is None or event.message_id == message_id:
-            intent = event.intent or {}
-            return {
-                "name": intent.get("name"),
-                "confidence": intent.get("confidence"),
-                # Rasa stamps every event with the model that was loaded: the review
-                # inbox compares what each model understood.
-                "model": (event.metadata or {}).get("model_id"),
-            }
-    return {}
+            return event
+    return None
+
+
+def _understood(said: Any) -> dict[str, Any]:
+    """The intent NLU gave the message, read back from its user event."""
+    if said is None:
+        return {}
+    intent = said.intent or {}
+    return {
+        "name": intent.get("name"),
+        "confidence": intent.get("confidence"),
+        # Rasa stamps every event with the model that was loaded: the review
+        # inbox compares what each model understood.
+        "model": (said.metadata or {}).get("model_id"),
+    }
+
+
+def _procedure(said: Any) -> str | None:
+    """The ``procedure`` entity's value (after synonyms), the first if NLU found several."""
+    for entity in (said.entities if said is not None else None) or []:
+        if entity.get("entity") == PROCEDURE and entity.get("value") not in (None, ""):
+            return str(entity["value"])
+    return None

@@ -97,6 +97,8 @@ class Message(Base):
     confidence: Mapped[float | None]
     # Which Rasa model answered (its model_id): the trainers compare models' misses.
     model_id: Mapped[str | None] = mapped_column(sa.String(64))
+    # The procedure NLU found in it (the ``procedure`` entity's value), shown to trainers.
+    procedure: Mapped[str | None] = mapped_column(sa.String(64))
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -28,7 +28,18 @@ JOB_STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED)
 
 class TrainingJob(Base):
     __tablename__ = "training_jobs"
-    __table_args__ = (sa.Index("ix_training_jobs_status", "status", "id"),)
+    __table_args__ = (
+        sa.Index("ix_training_jobs_status", "status", "id"),
+        # One job waits and one runs, at most, whatever races the desk's processes run:
+        # of two "Train" clicks at once the database lets one queue (desk.training.jobs).
+        sa.Index(
+            "uq_training_jobs_active_status",
+            "status",
+            unique=True,
+            sqlite_where=sa.text("status IN ('queued', 'running')"),
+            postgresql_where=sa.text("status IN ('queued', 'running')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(sa.String(16), default=QUEUED)

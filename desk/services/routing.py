@@ -102,6 +102,7 @@ def route(
     message.intent = reply.intent
     message.confidence = reply.confidence
     message.model_id = reply.model_id
+    message.procedure = reply.procedure
     if reply.intent == "nlu_fallback":
         metrics.count_assistant_fallback()
     if reply.language in LANGUAGES:

@@ -29,6 +29,7 @@ class InboxFilters(PeriodForm):
         validators=[Optional(), AnyOf(CHANNELS, message=_l("Canal desconocido."))],
     )
     model = StringField(_l("Modelo"), validators=[Optional(), Length(max=64)])
+    procedure = StringField(_l("Trámite"), validators=[Optional(), Length(max=64)])
 
 
 class ReviewForm(FlaskForm):

@@ -25,6 +25,28 @@ _PLACES = 4
 _SUMMARY_KEYS = frozenset({"accuracy", "macro avg", "weighted avg", "micro avg"})
 
 
+def N_(text: str) -> str:
+    """Marks a msgid for extraction; the desk translates a reason when it shows it
+    (desk.training.reasons), so the figures are filled in as text here."""
+    return text
+
+
+# Per figure: no figure, below the floor, a regression against the live model.
+INTENT_REASONS = (
+    N_("F1 de intents: sin cifra del conjunto de prueba."),
+    N_("F1 de intents %(new)s por debajo del mínimo %(floor)s."),
+    N_("F1 de intents %(new)s baja más de %(tolerance)s frente al modelo en vivo (%(live)s)."),
+)
+PROCEDURE_REASONS = (
+    N_("F1 de trámites: sin cifra del conjunto de prueba."),
+    N_("F1 de trámites %(new)s por debajo del mínimo %(floor)s."),
+    N_("F1 de trámites %(new)s baja más de %(tolerance)s frente al modelo en vivo (%(live)s)."),
+)
+STORIES_NOT_RUN = N_("Las pruebas de conversación no se corrieron.")
+STORIES_FAILED = N_("Las pruebas de conversación fallaron.")
+MESSAGES = (*INTENT_REASONS, *PROCEDURE_REASONS, STORIES_NOT_RUN, STORIES_FAILED)
+
+
 class Figures(Protocol):
     """What the gate reads of a model (an ``AssistantModel`` has all three)."""
 
@@ -62,30 +84,34 @@ def decide(
 ) -> Decision:
     """Whether ``candidate`` may replace ``live`` (None: nothing is live, only the floor)."""
     reasons: list[str] = []
-    for label, new, old in (
-        ("F1 de intents", candidate.intent_f1, live.intent_f1 if live else None),
-        ("F1 de trámites", candidate.procedure_f1, live.procedure_f1 if live else None),
+    for messages, new, old in (
+        (INTENT_REASONS, candidate.intent_f1, live.intent_f1 if live else None),
+        (PROCEDURE_REASONS, candidate.procedure_f1, live.procedure_f1 if live else None),
     ):
-        reasons.extend(_figure_reasons(label, new, old, absolute, tolerance))
+        reasons.extend(_figure_reasons(messages, new, old, absolute, tolerance))
     if candidate.stories_passed is None:
-        reasons.append("Las pruebas de conversación no se corrieron.")
+        reasons.append(STORIES_NOT_RUN)
     elif not candidate.stories_passed:
-        reasons.append("Las pruebas de conversación fallaron.")
+        reasons.append(STORIES_FAILED)
     return Decision(passed=not reasons, reasons=reasons)
 
 
 def _figure_reasons(
-    label: str, new: float | None, old: float | None, absolute: float, tolerance: float
+    messages: tuple[str, str, str],
+    new: float | None,
+    old: float | None,
+    absolute: float,
+    tolerance: float,
 ) -> list[str]:
+    missing, below_floor, regressed = messages
     if new is None:
-        return [f"{label}: sin cifra del conjunto de prueba."]
+        return [missing]
     reasons = []
     if round(new, _PLACES) < round(absolute, _PLACES):
-        reasons.append(f"{label} {new:.3f} por debajo del mínimo {absolute:.2f}.")
+        reasons.append(below_floor % {"new": f"{new:.3f}", "floor": f"{absolute:.2f}"})
     if old is not None and round(old - new, _PLACES) > round(tolerance, _PLACES):
-        reasons.append(
-            f"{label} {new:.3f} baja más de {tolerance:.2f} frente al modelo en vivo ({old:.3f})."
-        )
+        values = {"new": f"{new:.3f}", "tolerance": f"{tolerance:.2f}", "live": f"{old:.3f}"}
+        reasons.append(regressed % values)
     return reasons
 
 

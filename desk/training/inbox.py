@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -47,6 +48,7 @@ def waiting(
     intent: str | None = None,
     channel: str | None = None,
     model: str | None = None,
+    procedure: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 100,
@@ -70,6 +72,7 @@ def waiting(
             intent=intent,
             channel=channel,
             model=model,
+            procedure=procedure,
             since=since,
             until=until,
         )
@@ -88,9 +91,10 @@ def count_waiting(session: Session, below: float, **filters: object) -> int:
     return session.scalar(query) or 0
 
 
-def next_waiting(session: Session, below: float) -> Message | None:
-    """The newest message still waiting, where a trainer goes after each review."""
-    found = waiting(session, below=below, limit=1)
+def next_waiting(session: Session, below: float, **filters: Any) -> Message | None:
+    """The newest message still waiting, with the inbox's filters, where a trainer goes
+    after each review."""
+    found = waiting(session, below=below, limit=1, **filters)
     return found[0].message if found else None
 
 
@@ -122,6 +126,12 @@ def models(session: Session) -> list[str]:
     return sorted(session.scalars(query))
 
 
+def procedures(session: Session) -> list[str]:
+    """The procedures NLU found in citizens' messages, for the filter."""
+    query = sa.select(Message.procedure).where(Message.procedure.is_not(None)).distinct()
+    return sorted(session.scalars(query))
+
+
 def _filtered(
     query: sa.Select,  # type: ignore[type-arg]
     *,
@@ -129,6 +139,7 @@ def _filtered(
     intent: str | None = None,
     channel: str | None = None,
     model: str | None = None,
+    procedure: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> sa.Select:  # type: ignore[type-arg]
@@ -151,6 +162,8 @@ def _filtered(
         query = query.where(Message.intent == intent)
     if model:
         query = query.where(Message.model_id == model)
+    if procedure:
+        query = query.where(Message.procedure == procedure)
     if since is not None:
         query = query.where(Message.created_at >= since)
     if until is not None:

@@ -1,8 +1,9 @@
 """Training jobs: queue one, let one runner claim it, follow it, and close it.
 
-One job at a time: a job cannot be queued while another waits or runs, and a runner
-claims with a compare-and-set update, so two runners looking at once never both start
-it. A runner beats (``heartbeat_at``) while its command runs; a running job whose
+One job at a time: a job cannot be queued while another waits or runs (the database
+holds at most one queued and one running job, whatever races the desk's processes run),
+and a runner claims with a compare-and-set update, so two runners looking at once never
+both start it. A runner beats (``heartbeat_at``) while its command runs; a running job whose
 runner stopped beating is failed by ``recover_stale``, saying so, instead of blocking
 the queue for ever.
 """
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desk.db import utcnow
@@ -60,13 +62,24 @@ def recent(session: Session, limit: int = 20) -> list[TrainingJob]:
 
 
 def queue_job(session: Session, agent: Agent) -> TrainingJob:
-    """Queue a training job for ``agent``; JobInProgress while another waits or runs."""
+    """Queue a training job for ``agent``; JobInProgress while another waits or runs.
+
+    Two clicks at once may both find nothing waiting; the database's unique index on
+    the active statuses lets one of them queue, and the other is told about that job.
+    """
     existing = active(session)
     if existing is not None:
         raise JobInProgress(existing)
     job = TrainingJob(status=QUEUED, requested_by_id=agent.id)
     session.add(job)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        existing = active(session)
+        if existing is None:
+            raise
+        raise JobInProgress(existing) from None
     audit.record(session, "training.job_queued", actor="agent", agent=agent, job_id=job.id)
     session.commit()
     return job

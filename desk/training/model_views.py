@@ -34,7 +34,7 @@ from desk.models import AssistantModel, Review
 from desk.models import review as r
 from desk.permissions import TRAIN_ASSISTANT, requires
 from desk.training import gate, models
-from desk.training.views import bp
+from desk.training.views import bp, shown_reason
 
 # How many reviewed messages the model page lists.
 REVIEWED_SHOWN = 50
@@ -91,7 +91,7 @@ def publish_model(model_id: int) -> Any:
     try:
         models.publish(get_session(), model, current_user._get_current_object())
     except models.Refused as refusal:
-        flash(_(refusal.reason, **refusal.params), "error")
+        flash(_refusal(refusal), "error")
     else:
         flash(
             _("Modelo %(id)s publicado; cada servidor lo cargará en segundos.", id=model.id), "ok"
@@ -108,10 +108,19 @@ def rollback_model() -> Any:
     try:
         publication = models.rollback(get_session(), current_user._get_current_object())
     except models.Refused as refusal:
-        flash(_(refusal.reason, **refusal.params), "error")
+        flash(_refusal(refusal), "error")
     else:
         flash(_("De vuelta al modelo %(id)s.", id=publication.model_id), "ok")
     return redirect(url_for("training.model_list"))
+
+
+def _refusal(refusal: models.Refused) -> str:
+    """The refusal in the reader's language, the gate's reasons included."""
+    params = {
+        name: " ".join(shown_reason(item) for item in value) if isinstance(value, list) else value
+        for name, value in refusal.params.items()
+    }
+    return _(refusal.reason, **params)
 
 
 def _model(model_id: int) -> AssistantModel:

@@ -46,12 +46,14 @@ NOTHING_TO_ROLL_BACK_TO = N_("No hay un modelo anterior al que volver.")
 
 
 class Refused(Exception):
-    """Publishing or rolling back cannot be done; ``reason`` is a msgid with ``params``."""
+    """Publishing or rolling back cannot be done; ``reason`` is a msgid with ``params``
+    (a list is the gate's reasons, each to be translated, then joined)."""
 
     def __init__(self, reason: str, **params: Any) -> None:
         self.reason = reason
         self.params = params
-        super().__init__(reason % params if params else reason)
+        joined = {k: " ".join(v) if isinstance(v, list) else v for k, v in params.items()}
+        super().__init__(reason % joined if params else reason)
 
 
 def models_folder() -> Path:
@@ -80,6 +82,16 @@ def served(session: Session) -> tuple[Path, str] | None:
     return shipped, _sha256_of(shipped)
 
 
+def file_sha256(path: Path) -> str:
+    """A model archive's SHA-256, read a block at a time (archives are hundreds of MB).
+    Every hash of an archive is this one: the runner's, the register's, and the ETag."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 _SHIPPED_SHA256: dict[tuple[str, int, int], str] = {}
 
 
@@ -88,11 +100,7 @@ def _sha256_of(path: Path) -> str:
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     if key not in _SHIPPED_SHA256:
-        digest = hashlib.sha256()
-        with path.open("rb") as file:
-            for chunk in iter(lambda: file.read(1 << 20), b""):
-                digest.update(chunk)
-        _SHIPPED_SHA256[key] = digest.hexdigest()
+        _SHIPPED_SHA256[key] = file_sha256(path)
     return _SHIPPED_SHA256[key]
 
 
@@ -109,13 +117,9 @@ def register(
     """Record an archive already in the models folder with its held-out figures."""
     if path.resolve().parent != models_folder().resolve():
         raise ValueError(f"{path} is not in the models folder {models_folder()}")
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
-            digest.update(chunk)
     model = AssistantModel(
         filename=path.name,
-        sha256=digest.hexdigest(),
+        sha256=file_sha256(path),
         size=path.stat().st_size,
         intent_f1=intent_f1,
         procedure_f1=procedure_f1,
@@ -170,7 +174,7 @@ def publish(session: Session, model: AssistantModel, agent: Agent | None) -> Mod
     decision = apply_gate(session, model)
     if not decision.passed:
         session.commit()  # the verdict is kept, so the list shows why
-        raise Refused(GATE_FAILED, reasons=" ".join(decision.reasons))
+        raise Refused(GATE_FAILED, reasons=decision.reasons)
     if not archive(model).is_file():
         raise Refused(ARCHIVE_MISSING)
     return _go_live(session, model, agent, PUBLISH, live)

@@ -48,26 +48,35 @@ HELD_OUT_ONE_IN = 5
 # Rasa's own intents: predicted by its policies and components, never from examples.
 NOT_TRAINABLE = frozenset({"nlu_fallback", "restart", "back", "session_start"})
 
-# What a trainer reads when an example is refused. The desk shows `code` to machines.
+
+def N_(text: str) -> str:
+    """Marks a msgid for extraction; the desk translates a reason when it shows it."""
+    return text
+
+
+# What a trainer reads when an example is refused. The desk shows `code` to machines,
+# and translates the reason with its values (desk.training.reasons).
 REASONS = {
-    "empty": "El ejemplo no tiene palabras.",
-    "multiline": "El ejemplo tiene varias líneas; cada ejemplo de Rasa es una sola línea.",
-    "padded": "El ejemplo empieza o termina con espacios; quítalos antes de anotar.",
-    "invisible": "El ejemplo tiene caracteres invisibles o de control (tabulador, etc.).",
-    "brackets": (
+    "empty": N_("El ejemplo no tiene palabras."),
+    "multiline": N_("El ejemplo tiene varias líneas; cada ejemplo de Rasa es una sola línea."),
+    "padded": N_("El ejemplo empieza o termina con espacios; quítalos antes de anotar."),
+    "invisible": N_("El ejemplo tiene caracteres invisibles o de control (tabulador, etc.)."),
+    "brackets": N_(
         "El ejemplo tiene corchetes [ ]: Rasa los leería como una anotación de entidad. "
         "Quítalos del texto."
     ),
-    "command": "El ejemplo empieza con «/»: Rasa lo tomaría como un intent escrito a mano.",
-    "not_trainable": "«{intent}» lo asigna Rasa por sí mismo; no se entrena con ejemplos.",
-    "unknown_intent": "El intent «{intent}» no está en el dominio (bot/domain).",
-    "unknown_entity": "La entidad «{entity}» no está en el dominio (bot/domain).",
-    "span_range": "La anotación {start}–{end} está vacía o fuera del texto.",
-    "span_spaces": "La anotación «{span}» empieza o termina con espacio.",
-    "span_word": "La anotación «{span}» corta una palabra; debe abarcar palabras completas.",
-    "span_overlap": "Las anotaciones «{first}» y «{second}» se enciman.",
-    "value": "El valor «{value}» de la entidad no puede estar vacío ni llevar llaves o saltos.",
-    "unwritable": "No se pudo escribir {path} sin alterar lo que ya tenía: {detail}",
+    "command": N_("El ejemplo empieza con «/»: Rasa lo tomaría como un intent escrito a mano."),
+    "not_trainable": N_("«%(intent)s» lo asigna Rasa por sí mismo; no se entrena con ejemplos."),
+    "unknown_intent": N_("El intent «%(intent)s» no está en el dominio (bot/domain)."),
+    "unknown_entity": N_("La entidad «%(entity)s» no está en el dominio (bot/domain)."),
+    "span_range": N_("La anotación %(start)s–%(end)s está vacía o fuera del texto."),
+    "span_spaces": N_("La anotación «%(span)s» empieza o termina con espacio."),
+    "span_word": N_("La anotación «%(span)s» corta una palabra; debe abarcar palabras completas."),
+    "span_overlap": N_("Las anotaciones «%(first)s» y «%(second)s» se enciman."),
+    "value": N_(
+        "El valor «%(value)s» de la entidad no puede estar vacío ni llevar llaves o saltos."
+    ),
+    "unwritable": N_("No se pudo escribir %(path)s sin alterar lo que ya tenía: %(detail)s"),
 }
 
 # Rasa 3.6's rasa.shared.nlu.training_data.entities_parser.ENTITY_REGEX, verbatim, so an
@@ -96,7 +105,7 @@ class Refused(Exception):
 
     def __init__(self, code: str, **details: object) -> None:
         self.code = code
-        self.reason = REASONS[code].format(**details)
+        self.reason = REASONS[code] % details if details else REASONS[code]
         super().__init__(self.reason)
 
 

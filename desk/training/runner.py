@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -33,6 +32,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
@@ -187,11 +187,7 @@ def read_figures(results: Path) -> Figures:
 
 def fingerprint(archive: Path) -> tuple[str, int]:
     """The archive's SHA-256 and size."""
-    digest = hashlib.sha256()
-    with archive.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest(), archive.stat().st_size
+    return models.file_sha256(archive), archive.stat().st_size
 
 
 def rasa_model_id(archive: Path) -> str | None:
@@ -218,6 +214,11 @@ class Run:
         self.stopping = stopping
         self.folder = settings.instance / "training"
         self.log_path = self.folder / f"job-{job.id}.log"
+        self.name = f"job-{job.id}"
+        self.out = settings.instance / "models" / "jobs"
+        self.results = self.folder / f"{self.name}-results"
+        # What this run wrote besides its log, removed if the job fails.
+        self.written: list[Path] = [self.out / f"{self.name}.tar.gz", self.results]
 
     def execute(self) -> None:
         """Train, test, keep the archive and close the job; any failure fails it."""
@@ -231,22 +232,37 @@ class Run:
             self.session.commit()
         except Failed as failure:
             self.session.rollback()
+            self._remove_written()
             jobs.fail(self.session, self.job, failure.reason)
         except Exception:
-            log.exception("training job %s", self.job.id)
+            # Rolled back first: a failed flush leaves even the job's id unreadable.
             self.session.rollback()
+            log.exception("training job %s", self.job.id)
+            self._remove_written()
             jobs.fail(self.session, self.job, INTERNAL)
 
+    def _remove_written(self) -> None:
+        """A failed job keeps its log only: its archive and test reports are half-made or
+        belong to no model, and archives are hundreds of megabytes each."""
+        recorded = set(self.session.scalars(sa.select(AssistantModel.filename)))
+        for path in self.written:
+            if path.parent == self.settings.instance / "models" and path.name in recorded:
+                continue  # an identical archive another job keeps
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
     def _train_and_test(self, log_file: IO[bytes]) -> AssistantModel:
-        out = self.settings.instance / "models" / "jobs"
+        out, name, results = self.out, self.name, self.results
         out.mkdir(parents=True, exist_ok=True)
-        name = f"job-{self.job.id}"
         jobs.report(self.session, self.job, stage="starting")
         training = self._run(
             command(self.settings.training_command, out=str(out), name=name), log_file
         )
         archive = self._archive(training.model_path, out / f"{name}.tar.gz")
-        results = self.folder / f"{name}-results"
+        if archive.resolve().is_relative_to(out.resolve()):
+            self.written.append(archive)  # where Rasa said it saved it, if under ours
         jobs.report(self.session, self.job, stage="testing")
         self._run(
             command(self.settings.test_command, model=str(archive), results=str(results)),
@@ -270,6 +286,7 @@ class Run:
         model_id = rasa_model_id(archive)
         kept = self.settings.instance / "models" / f"{sha256[:12]}.tar.gz"
         shutil.move(archive, kept)
+        self.written.append(kept)  # until the job that keeps it is recorded
         return AssistantModel(
             filename=kept.name,
             sha256=sha256,

@@ -38,6 +38,9 @@ def N_(text: str) -> str:
 SPAN_OVER_PERSONAL_DATA = N_(
     "El trámite marcado toca datos personales que se reemplazan; marca solo el nombre del trámite."
 )
+ALREADY_THERE = N_("Ya estaba en %(path)s.")
+# Every reason a review can be refused for, to show it in the reader's language.
+REASONS = (*nlu_data.REASONS.values(), SPAN_OVER_PERSONAL_DATA, ALREADY_THERE)
 
 
 class NotWritten(Exception):
@@ -59,6 +62,22 @@ def locate(text: str, procedure: str) -> tuple[int, int] | None:
         return None
     found = re.search(re.escape(wanted), text, re.IGNORECASE)
     return (found.start(), found.end()) if found else None
+
+
+def predicted_procedure(message: Message) -> str | None:
+    """The procedure NLU found, as the citizen wrote it, when the message has it in
+    whole words and not over personal data: what the trainer's mark starts from."""
+    if not message.procedure or not message.procedure.strip():
+        return None
+    pattern = r"(?<!\w)" + re.escape(message.procedure.strip()) + r"(?!\w)"
+    found = re.search(pattern, message.body, re.IGNORECASE)
+    if found is None:
+        return None
+    try:
+        scrubbed_span(scrub.scrub(message.body), found.span())
+    except NotWritten:
+        return None
+    return found.group()
 
 
 def scrubbed_span(scrubbed: scrub.Scrubbed, span: tuple[int, int]) -> tuple[int, int]:
@@ -118,7 +137,7 @@ def review(
             raise NotWritten(refusal.reason)
         record.refused_reason = refusal.reason
     elif result.duplicates:
-        record.refused_reason = f"Ya estaba en {result.duplicates[0].found_in}."
+        record.refused_reason = ALREADY_THERE % {"path": result.duplicates[0].found_in}
     else:
         record.destination = r.TEST if result.placed[0].held_out else r.TRAINING
     audit.record(

@@ -20,7 +20,7 @@ from desk.db import get_session
 from desk.models import Message, Review
 from desk.models.case import LOCAL_TZ
 from desk.permissions import TRAIN_ASSISTANT, add_nav, requires
-from desk.training import inbox, nlu_data, scrub, services
+from desk.training import gate, inbox, nlu_data, reasons, scrub, services
 from desk.training.forms import CHANNELS, InboxFilters, ReviewForm
 
 
@@ -46,18 +46,8 @@ def index() -> Any:
     """The waiting messages, filtered, with how many wait."""
     session = get_session()
     form = InboxFilters(formdata=request.args)
-    filters: dict[str, Any] = {}
-    status = 200
-    if form.validate():
-        filters = {
-            "intent": form.intent.data or None,
-            "channel": form.channel.data or None,
-            "model": form.model.data or None,
-            "since": _local_midnight(form.start.data),
-            "until": _local_midnight(form.end.data + timedelta(days=1) if form.end.data else None),
-        }
-    else:
-        status = 400
+    status = 200 if form.validate() else 400
+    filters = _filters(form) if status == 200 else {}
     below = _threshold()
     rows = inbox.waiting(session, below=below, **filters) if status == 200 else []
     return render_template(
@@ -68,7 +58,9 @@ def index() -> Any:
         reason_labels=REASON_LABELS,
         intents=sorted(_domain().intents),
         models=inbox.models(session),
+        procedures=inbox.procedures(session),
         channels=CHANNELS,
+        carried=_carried(form) if status == 200 else {},
     ), status
 
 
@@ -77,7 +69,9 @@ def index() -> Any:
 def message(message_id: int) -> Any:
     """One message in its turn, the scrubbed preview and the verdict form."""
     found = _message(message_id)
-    form = ReviewForm(intents=_trainable(), data={"intent": found.intent or ""})
+    # What NLU found is offered as the mark; the trainer clears it when it is wrong.
+    data = {"intent": found.intent or "", "procedure": services.predicted_procedure(found) or ""}
+    form = ReviewForm(intents=_trainable(), data=data)
     return _message_page(found, form)
 
 
@@ -106,7 +100,7 @@ def confirm(message_id: int) -> Any:
             root=Path(current_app.config["TRAINING_DATA_ROOT"]),
         )
     except services.NotWritten as error:
-        form.procedure.errors = [_(error.reason)]
+        form.procedure.errors = [shown_reason(error.reason)]
         return _message_page(found, form), 400
     except services.AlreadyReviewed:
         flash(_("Alguien más ya revisó ese mensaje."), "error")
@@ -116,8 +110,9 @@ def confirm(message_id: int) -> Any:
     elif done.destination == "training":
         flash(_("Ejemplo guardado en los datos de entrenamiento."), "ok")
     else:
-        flash(_("No se escribió el ejemplo: %(reason)s", reason=done.refused_reason), "error")
-        return redirect(url_for("training.message", message_id=found.id))
+        reason = shown_reason(done.refused_reason or "")
+        flash(_("No se escribió el ejemplo: %(reason)s", reason=reason), "error")
+        return redirect(url_for("training.message", message_id=found.id, **_carried_args()))
     return _next()
 
 
@@ -152,7 +147,21 @@ def _message_page(found: Message, form: ReviewForm) -> str:
         review=session.scalar(sa.select(Review).filter_by(message_id=found.id)),
         waiting=inbox.is_waiting(session, found, _threshold()),
         intents=sorted(_trainable()),
+        carried=_carried_args(),
     )
+
+
+def shown_reason(text: str) -> str:
+    """Why an example was refused or a model failed the gate, in the reader's language.
+
+    Plain text, escaped where it is shown: it quotes the citizen's words and file names.
+    """
+    return reasons.translated(text, (*services.REASONS, *gate.MESSAGES), _)
+
+
+@bp.context_processor
+def _shown_reasons() -> dict[str, Any]:
+    return {"shown_reason": shown_reason}
 
 
 def _message(message_id: int) -> Message:
@@ -163,10 +172,38 @@ def _message(message_id: int) -> Message:
 
 
 def _next() -> Any:
-    upcoming = inbox.next_waiting(get_session(), _threshold())
+    """The next message waiting under the filters the trainer had on the inbox (they
+    travel in the message page's query string), or the inbox when none is left."""
+    form = InboxFilters(formdata=request.args)
+    filters, carried = (_filters(form), _carried(form)) if form.validate() else ({}, {})
+    upcoming = inbox.next_waiting(get_session(), _threshold(), **filters)
     if upcoming is None:
-        return redirect(url_for("training.index"))
-    return redirect(url_for("training.message", message_id=upcoming.id))
+        return redirect(url_for("training.index", **carried))
+    return redirect(url_for("training.message", message_id=upcoming.id, **carried))
+
+
+def _filters(form: InboxFilters) -> dict[str, Any]:
+    """A validated InboxFilters as inbox.waiting's keyword arguments."""
+    return {
+        "intent": form.intent.data or None,
+        "channel": form.channel.data or None,
+        "model": form.model.data or None,
+        "procedure": form.procedure.data or None,
+        "since": _local_midnight(form.start.data),
+        "until": _local_midnight(form.end.data + timedelta(days=1) if form.end.data else None),
+    }
+
+
+def _carried(form: InboxFilters) -> dict[str, str]:
+    """The filters set, as the query string spells them, to carry from page to page."""
+    names = {field.name for field in form}
+    return {name: value for name, value in request.args.items() if name in names and value}
+
+
+def _carried_args() -> dict[str, str]:
+    """The request's inbox filters, when they are valid, to carry on."""
+    form = InboxFilters(formdata=request.args)
+    return _carried(form) if form.validate() else {}
 
 
 def _threshold() -> float:

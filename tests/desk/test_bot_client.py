@@ -85,6 +85,31 @@ def test_paused_and_repeated_turns_are_read(rasa):
     assert reply.paused and reply.repeated
 
 
+def test_the_procedure_nlu_found_is_read(rasa):
+    rasa.answer["body"] |= {"procedure": "pasaporte"}
+
+    reply = BotClient(rasa.url, "t").send("k", "el pasaporte", message_id="1", metadata={})
+
+    assert reply.procedure == "pasaporte"
+
+
+def test_a_bot_that_names_no_procedure_still_answers(rasa):
+    """Rasa servers from before the field, and messages that name no procedure."""
+    reply = BotClient(rasa.url, "t").send("k", "hola", message_id="1", metadata={})
+
+    assert reply.procedure is None and reply.texts == ["¡Hola!"]
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("", None), ({"value": "curp"}, None), ("x" * 80, "x" * 64), (" curp ", "curp")],
+)
+def test_a_procedure_of_an_odd_shape_is_kept_only_as_a_short_text(rasa, given, kept):
+    rasa.answer["body"] |= {"procedure": given}
+
+    assert BotClient(rasa.url, "t").send("k", "hola", message_id="1", metadata={}).procedure == kept
+
+
 def test_each_conversation_keeps_to_one_server_and_moves_when_it_is_down():
     answers = {"status": 200, "body": {"messages": []}}
     first = JsonStandIn(lambda *args: (answers["status"], answers["body"]))

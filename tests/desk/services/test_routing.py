@@ -321,3 +321,24 @@ def test_a_turn_that_handed_off_while_the_desk_waited_still_gets_its_answer_to_t
     [answer] = answers(db, message.conversation)
     assert "CAB-2026-000001" in answer.body
     assert message.status == m.DONE and message.sending_started_at is None
+
+
+def test_what_the_assistant_understood_is_kept_with_the_message_for_the_trainers(
+    db, bot, make_message, monkeypatch
+):
+    """The intent, its confidence, the model that answered and the procedure named."""
+    import dataclasses
+
+    plain_send = bot.send
+
+    def understood(*args, **kwargs):
+        reply = plain_send(*args, **kwargs)
+        return dataclasses.replace(reply, model_id="20260312-101500", procedure="pasaporte")
+
+    monkeypatch.setattr(bot, "send", understood)
+    message = make_message(body="cuánto cuesta el pasaporte")
+
+    route_next(db, bot)
+
+    assert (message.intent, message.confidence) == ("greet", 0.97)
+    assert (message.model_id, message.procedure) == ("20260312-101500", "pasaporte")

@@ -43,6 +43,48 @@ def test_a_second_job_is_refused_while_one_waits_or_runs(db, trainer, status):
     assert db.scalar(sa.select(sa.func.count()).select_from(TrainingJob)) == 1
 
 
+def test_two_clicks_at_once_queue_one_job_and_the_second_is_told_which(
+    app, db, trainer, monkeypatch
+):
+    """Both clicks looked for a waiting job before either had queued one."""
+    second_click = app.extensions["desk.db"]()
+    real_active = jobs.active
+    looks = []
+
+    def looked_before_the_first_click_committed(session):
+        looks.append(session)
+        return None if len(looks) == 1 else real_active(session)
+
+    first = jobs.queue_job(db, trainer)
+    monkeypatch.setattr(jobs, "active", looked_before_the_first_click_committed)
+
+    with pytest.raises(jobs.JobInProgress) as refused:
+        jobs.queue_job(second_click, trainer)
+
+    second_click.close()
+    assert refused.value.job.id == first.id
+    assert db.scalar(sa.select(sa.func.count()).select_from(TrainingJob)) == 1
+    assert actions(db) == ["training.job_queued"]
+
+
+@pytest.mark.parametrize("status", [QUEUED, RUNNING])
+def test_the_database_holds_one_job_per_active_status(db, trainer, status):
+    db.add(TrainingJob(status=status, requested_by_id=trainer.id))
+    db.commit()
+    db.add(TrainingJob(status=status, requested_by_id=trainer.id))
+
+    with pytest.raises(sa.exc.IntegrityError):
+        db.flush()
+
+
+def test_finished_jobs_are_many_and_one_may_wait_while_one_runs(db, trainer):
+    for status in (FAILED, FAILED, SUCCEEDED, SUCCEEDED, RUNNING, QUEUED):
+        db.add(TrainingJob(status=status, requested_by_id=trainer.id))
+    db.commit()
+
+    assert db.scalar(sa.select(sa.func.count()).select_from(TrainingJob)) == 6
+
+
 def test_a_new_job_can_be_queued_once_the_last_one_failed(db, trainer):
     first = jobs.queue_job(db, trainer)
     jobs.fail(db, first, "No space left on device")

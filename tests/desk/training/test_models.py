@@ -10,7 +10,7 @@ import requests
 import sqlalchemy as sa
 
 from desk.models import AuditEvent, ModelPublication
-from desk.training import models
+from desk.training import models, runner
 
 
 @pytest.fixture
@@ -49,6 +49,25 @@ def test_registering_records_the_archives_hash_and_size(make_model):
     content = models.archive(model).read_bytes()
     assert model.sha256 == hashlib.sha256(content).hexdigest()
     assert model.size == len(content)
+
+
+def test_an_archive_has_one_sha256_wherever_the_desk_reads_it(app, db, tmp_path):
+    """The runner's fingerprint, the register and the model server's ETag agree, even
+    for an archive longer than one read."""
+    content = bytes(range(256)) * 9000  # a little over 2 MiB
+    folder = models.models_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    archive = folder / "grande.tar.gz"
+    archive.write_bytes(content)
+    app.config["MODEL_FALLBACK_PATH"] = str(archive)
+    expected = hashlib.sha256(content).hexdigest()
+
+    registered = models.register(db, archive, intent_f1=0.95, procedure_f1=0.95)
+
+    assert models.file_sha256(archive) == expected
+    assert runner.fingerprint(archive) == (expected, len(content))
+    assert registered.sha256 == expected
+    assert models.served(db) == (archive, expected)  # nothing published: the shipped model
 
 
 def test_an_archive_outside_the_models_folder_is_not_registered(db, tmp_path):

@@ -178,3 +178,128 @@ def test_dismissing_writes_nothing_and_takes_the_message_out_of_the_inbox(
     assert review_of(db, message).status == r.DISMISSED
     assert all_text(root) == before
     assert "jajaja ok" not in client.get("/training/").get_data(as_text=True)
+
+
+def test_each_row_and_the_message_page_show_the_procedure_nlu_found(
+    client, trainer, root, make_message
+):
+    message = make_message(
+        body="cuanto sale lo del pasaporte",
+        intent="ask_cost",
+        confidence=0.42,
+        procedure="pasaporte",
+    )
+
+    inbox_html = client.get("/training/").get_data(as_text=True)
+    page = client.get(f"/training/messages/{message.id}").get_data(as_text=True)
+
+    assert "<td>pasaporte</td>" in inbox_html
+    assert "Trámite predicho</dt><dd>pasaporte</dd>" in page
+
+
+def test_the_inbox_filters_by_the_procedure_nlu_found(client, trainer, root, make_message):
+    make_message(
+        body="precio del pasaporte", intent="ask_cost", confidence=0.4, procedure="pasaporte"
+    )
+    make_message(body="precio de la curp", intent="ask_cost", confidence=0.4, procedure="curp")
+
+    html = client.get("/training/?procedure=curp").get_data(as_text=True)
+
+    assert "precio de la curp" in html and "precio del pasaporte" not in html
+    assert '<option value="pasaporte">' in html  # offered in the filter's list
+
+
+def test_the_mark_starts_as_the_procedure_nlu_found_in_the_citizens_own_words(
+    client, trainer, root, make_message
+):
+    message = make_message(
+        body="Requisitos para el Pasaporte de mi hijo", intent="nlu_fallback", procedure="pasaporte"
+    )
+
+    html = client.get(f"/training/messages/{message.id}").get_data(as_text=True)
+
+    assert 'name="procedure"' in html and 'value="Pasaporte"' in html
+
+
+@pytest.mark.parametrize(
+    ("body", "procedure"),
+    [
+        ("Requisitos para el pasaporte", None),  # NLU found nothing
+        ("cuánto cuesta el trámite", "pasaporte"),  # a synonym's value the text lacks
+        ("quiero la curpita", "curp"),  # only inside a word
+    ],
+)
+def test_no_mark_is_offered_when_the_words_are_not_in_the_message(
+    client, trainer, root, make_message, body, procedure
+):
+    message = make_message(body=body, intent="nlu_fallback", procedure=procedure)
+
+    html = client.get(f"/training/messages/{message.id}").get_data(as_text=True)
+
+    assert 'name="procedure" type="text" value=""' in html
+
+
+def test_a_mark_over_personal_data_is_not_offered(client, trainer, root, make_message):
+    message = make_message(body=f"mi curp es {CURP}", intent="nlu_fallback", procedure=CURP.lower())
+
+    html = client.get(f"/training/messages/{message.id}").get_data(as_text=True)
+
+    assert f'value="{CURP}"' not in html
+
+
+def test_the_inbox_links_carry_its_filters_to_the_message_page_and_its_buttons(
+    client, trainer, root, make_message
+):
+    message = make_message(body="donde queda la oficina", intent="ask_where", confidence=0.4)
+
+    inbox_html = client.get("/training/?intent=ask_where&from=2020-01-01").get_data(as_text=True)
+    page = client.get(f"/training/messages/{message.id}?intent=ask_where&from=2020-01-01").get_data(
+        as_text=True
+    )
+
+    query = "?intent=ask_where&amp;from=2020-01-01"
+    assert f'href="/training/messages/{message.id}{query}"' in inbox_html
+    assert f'action="/training/messages/{message.id}/confirm{query}"' in page
+    assert f'formaction="/training/messages/{message.id}/dismiss{query}"' in page
+    assert f'href="/training/{query}"' in page  # back to the filtered inbox
+
+
+@pytest.mark.parametrize("verdict", ["confirm", "dismiss"])
+def test_the_next_message_is_the_next_under_the_trainers_filters(
+    client, trainer, root, make_conversation, make_message, verdict
+):
+    sms = make_conversation(channel="sms")
+    first = make_message(sms, body="donde queda la oficina", intent="ask_where", confidence=0.4)
+    same_filters = make_message(sms, body="en que calle estan", intent="ask_where", confidence=0.3)
+    make_message(body="por whatsapp: donde estan", intent="ask_where", confidence=0.3)
+    make_message(sms, body="cuanto cuesta el acta", intent="ask_cost", confidence=0.2)  # newest
+
+    response = client.post(
+        f"/training/messages/{first.id}/{verdict}?intent=ask_where&channel=sms",
+        data={"intent": "ask_where"},
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(
+        f"/training/messages/{same_filters.id}?intent=ask_where&channel=sms"
+    )
+
+
+def test_when_nothing_is_left_under_the_filters_the_trainer_is_back_on_the_filtered_inbox(
+    client, trainer, root, make_message
+):
+    only = make_message(body="donde queda la oficina", intent="ask_where", confidence=0.4)
+    make_message(body="cuanto cuesta el acta", intent="ask_cost", confidence=0.2)
+
+    response = client.post(f"/training/messages/{only.id}/dismiss?intent=ask_where")
+
+    assert response.headers["Location"].endswith("/training/?intent=ask_where")
+
+
+def test_filters_that_do_not_read_are_dropped_not_carried(client, trainer, root, make_message):
+    only = make_message(body="donde queda la oficina", intent="ask_where", confidence=0.4)
+    other = make_message(body="cuanto cuesta el acta", intent="ask_cost", confidence=0.2)
+
+    response = client.post(f"/training/messages/{only.id}/dismiss?from=ayer&intent=ask_where")
+
+    assert response.headers["Location"].endswith(f"/training/messages/{other.id}")

@@ -70,6 +70,12 @@ elif step == "fail":
     sys.exit(1)
 elif step == "quiet-fail":
     sys.exit(2)
+elif step == "half-test":
+    results = Path(sys.argv[3])
+    results.mkdir(parents=True)
+    (results / "intent_errors.json").write_text("[")
+    say("rasa.shared.exceptions.RasaException: the test run broke off.")
+    sys.exit(1)
 elif step == "stories":
     say("2026-11-29 11:23:10 INFO     rasa.core.test  - \tCorrect:          29 / 29")
 elif step == "sleep":
@@ -181,6 +187,58 @@ def test_a_test_run_that_leaves_no_report_fails_the_job(db, trainer, settings):
     job = run_one(db, settings(test="quiet-fail"))
 
     assert (job.status, job.error) == (FAILED, runner.FAILED_SILENTLY)
+
+
+def test_a_job_that_fails_after_training_removes_its_archive_and_reports_but_keeps_its_log(
+    db, trainer, settings
+):
+    jobs.queue_job(db, trainer)
+    chosen = settings(test="half-test")
+
+    job = run_one(db, chosen)
+
+    assert job.status == FAILED
+    assert not (chosen.instance / "models" / "jobs" / f"job-{job.id}.tar.gz").exists()
+    assert not (chosen.instance / "training" / f"job-{job.id}-results").exists()
+    assert "the test run broke off" in (
+        chosen.instance / "training" / f"job-{job.id}.log"
+    ).read_text("utf-8")
+
+
+def test_a_job_that_fails_while_recording_its_model_removes_the_kept_archive(
+    db, trainer, settings, monkeypatch
+):
+    def database_gone(*args, **kwargs):
+        raise sa.exc.OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(jobs, "succeed", database_gone)
+    jobs.queue_job(db, trainer)
+    chosen = settings()
+
+    job = run_one(db, chosen)
+
+    assert (job.status, job.error) == (FAILED, runner.INTERNAL)
+    assert list((chosen.instance / "models").glob("*.tar.gz")) == []
+    assert (chosen.instance / "training" / f"job-{job.id}.log").is_file()
+
+
+def test_a_failed_job_leaves_alone_an_identical_archive_another_model_keeps(
+    db, trainer, settings, monkeypatch
+):
+    jobs.queue_job(db, trainer)
+    chosen = settings()
+    kept = db.scalar(sa.select(AssistantModel).filter_by(job_id=run_one(db, chosen).id))
+    archive = chosen.instance / "models" / kept.filename
+
+    def same_archive_again(path):  # the archive's name comes from its hash
+        return kept.sha256, archive.stat().st_size
+
+    monkeypatch.setattr(runner, "fingerprint", same_archive_again)
+    jobs.queue_job(db, trainer)
+    second = run_one(db, chosen)  # the same hash is refused as a second model
+
+    assert second.status == FAILED
+    assert archive.is_file()
 
 
 def test_a_missing_command_fails_the_job_instead_of_the_runner(db, trainer, settings, tmp_path):
