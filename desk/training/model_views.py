@@ -46,7 +46,7 @@ def model_list() -> Any:
     """Every model with its figures and gate verdict, the live one, and each Rasa server's."""
     session = get_session()
     found = session.scalars(sa.select(AssistantModel).order_by(AssistantModel.id.desc())).all()
-    live = models.live_model(session)
+    live = models.running_model(session)
     replicas = models.replicas(
         _rasa_servers(), timeout=current_app.config["READY_RASA_TIMEOUT_SECONDS"]
     )
@@ -67,7 +67,7 @@ def model_detail(model_id: int) -> Any:
     intent it now understands better."""
     session = get_session()
     model = _model(model_id)
-    live = models.live_model(session)
+    live = models.running_model(session)
     compared_with = live if live is not None and live.id != model.id else None
     rows = gate.compare(model.per_intent, compared_with.per_intent if compared_with else None)
     improved = [row.intent for row in rows if row.delta is not None and row.delta > 0]

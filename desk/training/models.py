@@ -9,7 +9,11 @@ a row: every Rasa server pulls the live archive from the desk's model server
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
+import shutil
+import tarfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -76,10 +80,73 @@ def served(session: Session) -> tuple[Path, str] | None:
     if model is not None:
         path = archive(model)
         return (path, model.sha256) if path.is_file() else None
-    shipped = Path(current_app.config["MODEL_FALLBACK_PATH"])
-    if not shipped.is_file():
+    shipped = fallback_archive()
+    if shipped is None:
         return None
     return shipped, _sha256_of(shipped)
+
+
+def fallback_archive() -> Path | None:
+    """The model the assistant shipped with (MODEL_FALLBACK_PATH), if it is there."""
+    shipped = Path(current_app.config["MODEL_FALLBACK_PATH"])
+    return shipped if shipped.is_file() else None
+
+
+def shipped_model(session: Session) -> AssistantModel | None:
+    """The shipped model as the desk recorded it (``register_shipped``), if it did."""
+    shipped = fallback_archive()
+    if shipped is None:
+        return None
+    return session.scalar(sa.select(AssistantModel).filter_by(sha256=_sha256_of(shipped)))
+
+
+def register_shipped(
+    session: Session,
+    *,
+    intent_f1: float | None = None,
+    procedure_f1: float | None = None,
+    per_intent: dict[str, Any] | None = None,
+) -> AssistantModel | None:
+    """Record the shipped model (a copy in the models folder, as a trained one would be)
+    with its held-out figures when they are known; fills in figures it lacked."""
+    model = shipped_model(session)
+    if model is None:
+        shipped = fallback_archive()
+        if shipped is None:
+            return None
+        sha256 = _sha256_of(shipped)
+        target = models_folder() / f"{sha256[:12]}.tar.gz"
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(".partial")
+            shutil.copyfile(shipped, partial)
+            os.replace(partial, target)  # never half a model under the name Rasa pulls
+        model = AssistantModel(
+            filename=target.name,
+            sha256=sha256,
+            size=target.stat().st_size,
+            rasa_model_id=rasa_model_id(target),
+            per_intent={},
+        )
+        session.add(model)
+    if intent_f1 is not None:
+        model.intent_f1 = intent_f1
+        model.procedure_f1 = procedure_f1
+        model.per_intent = per_intent or {}
+    session.flush()
+    return model
+
+
+def rasa_model_id(archive: Path) -> str | None:
+    """Rasa's model_id from the archive's metadata.json, when it has one."""
+    try:
+        with tarfile.open(archive, "r:gz") as bundle:
+            member = bundle.extractfile("metadata.json")
+            metadata = json.load(member) if member else {}
+    except (OSError, KeyError, ValueError, tarfile.TarError):
+        return None
+    model_id = metadata.get("model_id") if isinstance(metadata, dict) else None
+    return str(model_id)[:64] if model_id else None
 
 
 def file_sha256(path: Path) -> str:
@@ -142,6 +209,12 @@ def live_model(session: Session) -> AssistantModel | None:
     )
 
 
+def running_model(session: Session) -> AssistantModel | None:
+    """What the Rasa servers run: the live model, or before any publication the shipped
+    one (once recorded): what a new model is compared with."""
+    return live_model(session) or shipped_model(session)
+
+
 def live_line(session: Session) -> list[int]:
     """The models that went live, oldest first, without those rolled back from: a
     rollback leaves the one before, and a second rollback the one before that."""
@@ -157,8 +230,9 @@ def live_line(session: Session) -> list[int]:
 
 
 def apply_gate(session: Session, model: AssistantModel) -> gate.Decision:
-    """Judge ``model`` against the live one (not against itself) and keep the verdict."""
-    live = live_model(session)
+    """Judge ``model`` against the live one (not against itself) and keep the verdict:
+    before any publication, the shipped model, which is what the servers run."""
+    live = running_model(session)
     decision = gate.decide(model, live if live is not None and live.id != model.id else None)
     model.gate_passed = decision.passed
     model.gate_reasons = decision.reasons
@@ -177,6 +251,12 @@ def publish(session: Session, model: AssistantModel, agent: Agent | None) -> Mod
         raise Refused(GATE_FAILED, reasons=decision.reasons)
     if not archive(model).is_file():
         raise Refused(ARCHIVE_MISSING)
+    if live is None:
+        # The first publication: the shipped model is recorded as what was live, so
+        # "roll back" can return to it.
+        live = register_shipped(session)
+        if live is not None and live.id != model.id:
+            session.add(ModelPublication(model_id=live.id, action=PUBLISH, agent_id=None))
     return _go_live(session, model, agent, PUBLISH, live)
 
 

@@ -24,7 +24,6 @@ import shlex
 import shutil
 import signal
 import subprocess
-import tarfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from desk.config import SETTINGS
 from desk.db import get_session
 from desk.models.training import AssistantModel, TrainingJob
 from desk.training import jobs, models, progress
+from desk.training.models import rasa_model_id
 
 log = logging.getLogger(__name__)
 
@@ -190,18 +190,6 @@ def fingerprint(archive: Path) -> tuple[str, int]:
     return models.file_sha256(archive), archive.stat().st_size
 
 
-def rasa_model_id(archive: Path) -> str | None:
-    """Rasa's model_id from the archive's metadata.json, when it has one."""
-    try:
-        with tarfile.open(archive, "r:gz") as bundle:
-            member = bundle.extractfile("metadata.json")
-            metadata = json.load(member) if member else {}
-    except (OSError, KeyError, ValueError, tarfile.TarError):
-        return None
-    model_id = metadata.get("model_id") if isinstance(metadata, dict) else None
-    return str(model_id)[:64] if model_id else None
-
-
 class Run:
     """One job from claim to close."""
 
@@ -257,6 +245,7 @@ class Run:
         out, name, results = self.out, self.name, self.results
         out.mkdir(parents=True, exist_ok=True)
         jobs.report(self.session, self.job, stage="starting")
+        self._measure_the_shipped_model(log_file)
         training = self._run(
             command(self.settings.training_command, out=str(out), name=name), log_file
         )
@@ -297,6 +286,37 @@ class Run:
             per_intent=figures.per_intent,
             stories_passed=stories_passed,
         )
+
+    def _measure_the_shipped_model(self, log_file: IO[bytes]) -> None:
+        """Before the first model trained here, the one the assistant shipped with is
+        tested on the same held-out set and recorded: the gate then judges the new model
+        against what citizens talk to today, the comparison per intent has an "old"
+        column, and a rollback after the first publication has somewhere to go."""
+        if models.live_model(self.session) is not None:
+            return
+        shipped = models.shipped_model(self.session)
+        if shipped is not None and shipped.intent_f1 is not None:
+            self.session.rollback()
+            return
+        self.session.rollback()
+        fallback = models.fallback_archive()
+        if fallback is None:
+            return
+        jobs.report(self.session, self.job, stage="testing the live model")
+        results = self.folder / f"{self.name}-shipped-results"
+        self.written.append(results)
+        self._run(
+            command(self.settings.test_command, model=str(fallback), results=str(results)),
+            log_file,
+        )
+        figures = read_figures(results)
+        models.register_shipped(
+            self.session,
+            intent_f1=figures.intent_f1,
+            procedure_f1=figures.procedure_f1,
+            per_intent=figures.per_intent,
+        )
+        self.session.commit()
 
     def _archive(self, printed: str | None, expected: Path) -> Path:
         candidate = (self.settings.root / printed) if printed else expected

@@ -37,6 +37,8 @@ BASE_CONFIG: dict[str, Any] = {
     "DESK_API_TOKEN": "test-desk-api-token",
     "RASA_TOKEN": "test-rasa-token",
     "WTF_CSRF_ENABLED": False,
+    # Not the trained model of the checkout: a test that wants a shipped model makes one.
+    "MODEL_FALLBACK_PATH": "/nonexistent/ventanilla.tar.gz",
 }
 
 

@@ -214,3 +214,34 @@ def test_each_replica_says_which_model_it_has_loaded_or_that_it_does_not_answer(
         models.Replica(2, "loading", None),
         models.Replica(3, "unreachable", None),
     ]
+
+
+def test_the_first_publication_keeps_the_shipped_model_to_roll_back_to(
+    app, db, make_model, trainer, tmp_path
+):
+    shipped = tmp_path / "ventanilla.tar.gz"
+    shipped.write_bytes(b"el modelo con el que salio el asistente")
+    app.config["MODEL_FALLBACK_PATH"] = str(shipped)
+    trained = make_model()
+
+    models.publish(db, trained, trainer)
+    models.rollback(db, trainer)
+
+    back = models.live_model(db)
+    assert back is not None and back.sha256 == hashlib.sha256(shipped.read_bytes()).hexdigest()
+    assert models.archive(back).read_bytes() == shipped.read_bytes()  # a copy Rasa can pull
+    assert models.served(db) == (models.archive(back), back.sha256)
+
+
+def test_before_any_publication_a_model_is_judged_against_the_shipped_one(
+    app, db, make_model, tmp_path
+):
+    shipped = tmp_path / "ventanilla.tar.gz"
+    shipped.write_bytes(b"el modelo con el que salio el asistente")
+    app.config["MODEL_FALLBACK_PATH"] = str(shipped)
+    models.register_shipped(db, intent_f1=0.95, procedure_f1=0.97)
+
+    worse = make_model(intent_f1=0.93, procedure_f1=0.97)  # above the floor, 0.02 lower
+
+    assert not models.apply_gate(db, worse).passed
+    assert models.running_model(db) == models.shipped_model(db)

@@ -332,3 +332,42 @@ def test_a_trained_model_is_judged_by_the_gate_with_its_conversation_tests(db, t
     # Same figures, but a conversation broke: it may not go live.
     assert (failed.stories_passed, failed.gate_passed) == (False, False)
     assert failed.gate_reasons
+
+
+def shipped_archive(path: Path, model_id: str = "5b0e7c1d2a3f4e5d6c7b8a9f0e1d2c3b") -> Path:
+    """A model archive as `make train` leaves it, with Rasa's metadata."""
+    import io
+    import json
+    import tarfile
+
+    metadata = json.dumps({"model_id": model_id}).encode()
+    with tarfile.open(path, "w:gz") as bundle:
+        info = tarfile.TarInfo("metadata.json")
+        info.size = len(metadata)
+        bundle.addfile(info, io.BytesIO(metadata))
+    return path
+
+
+def test_before_the_first_model_the_shipped_one_is_tested_once_and_judged_against(
+    app, db, trainer, settings, tmp_path
+):
+    app.config["MODEL_FALLBACK_PATH"] = str(shipped_archive(tmp_path / "ventanilla.tar.gz"))
+    chosen = settings()
+
+    jobs.queue_job(db, trainer)
+    first = run_one(db, chosen)
+    jobs.queue_job(db, trainer)
+    second = run_one(db, chosen)
+
+    shipped, trained, retrained = db.scalars(
+        sa.select(AssistantModel).order_by(AssistantModel.id)
+    ).all()
+    assert (shipped.job_id, shipped.rasa_model_id) == (None, "5b0e7c1d2a3f4e5d6c7b8a9f0e1d2c3b")
+    assert shipped.intent_f1 == pytest.approx(0.93)  # the stand-in's figures
+    assert set(shipped.per_intent) == {"ask_cost", "ask_requirements"}
+    assert (trained.job_id, retrained.job_id) == (first.id, second.id)
+    assert trained.gate_passed and retrained.gate_passed
+    tested = "Running model for predictions"
+    logs = chosen.instance / "training"
+    assert (logs / f"job-{first.id}.log").read_text("utf-8").count(tested) == 2
+    assert (logs / f"job-{second.id}.log").read_text("utf-8").count(tested) == 1
