@@ -56,6 +56,9 @@ class Stack:
     # Rasa pulls its model from the desk's model server (/models/live) every second.
     model_server: bool = False
     model_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    # The trainers' training runner (the Procfile's `trainer`): it runs queued training
+    # jobs with the desk's TRAINING_* settings, which desk_env gives.
+    training_runner: bool = False
     # A fault-injecting proxy between the desk and the (first) Rasa server.
     proxy: bool = False
     rasa_proxy: RasaProxy | None = None
@@ -167,6 +170,8 @@ class Stack:
             env,
         )
         self._spawn("worker", [*flask, "worker"], env)
+        if self.training_runner:
+            self._spawn("trainer", [*flask, "training-runner", "--idle", "1"], env)
         self.wait_for(lambda: self._ok(f"{self.desk_url}/health"), "the desk", 60)
         self.wait_for(
             lambda: self._ok(f"http://127.0.0.1:{self.actions_port}/health"),
