@@ -43,10 +43,11 @@ FINETUNE = (
     " --data data/nlu data/rules data/stories --out {out} --fixed-model-name {name}"
     f" --finetune {MODEL} --epoch-fraction 0.2"
 )
-# The shipped model is unsure of this (ask_where at 0.40: it waits for review). The
+# The shipped model is unsure of this (below 0.6: it waits for review). The
 # citizen's name in it is personal data: the scrubber replaces it before it is written.
 SAID = "me llamo Rosa Elena Vázquez y todavía no veo el depósito"
 MEANT = "ask_status"
+UNSURE = 0.6  # REVIEW_CONFIDENCE_BELOW: below it a message waits for review
 TRAINING_DEADLINE = 20 * 60  # seconds; a deadline, not a measurement (the test prints that)
 
 
@@ -171,7 +172,8 @@ def test_a_trainer_teaches_the_assistant_a_message_publishes_it_and_rolls_back(
     # A citizen writes; the shipped model misreads it, so it waits for review.
     before = understood(stack, db, "+5215560000001")
     assert before.model_id == shipped
-    assert before.intent != MEANT, (before.intent, before.confidence)
+    # Misread, or read too unsure to answer from: either way it waits for review.
+    assert before.intent != MEANT or before.confidence < UNSURE, (before.intent, before.confidence)
 
     page, errors = sign_in(browser, stack, trainer)
     page.click("nav >> text=Revisión")
@@ -229,7 +231,7 @@ def test_a_trainer_teaches_the_assistant_a_message_publishes_it_and_rolls_back(
     after = understood(stack, db, "+5215560000002")
     answered = time.monotonic() - published
     assert after.model_id == trained.rasa_model_id
-    assert after.intent == MEANT, (after.intent, after.confidence)
+    assert after.intent == MEANT and after.confidence >= UNSURE, (after.intent, after.confidence)
     print(f"publish -> Rasa on the new model {pulled:.1f} s, answering with it {answered:.1f} s")
     page.reload()
     page.wait_for_selector("section[aria-labelledby=replicas] .badge")
