@@ -315,16 +315,13 @@ def apply_status(session: Session, params: Mapping[str, str]) -> Message | None:
         raise ValueError("a status callback needs MessageSid and MessageStatus")
     if status not in m.DELIVERY_ORDER and status not in m.DELIVERY_FAILED:
         return None  # a status Twilio added after this code: nothing to move
-    if status not in m.DELIVERY_FAILED and _moved_forward(session, sid, status):
-        session.commit()
-        return None
     error_code = params.get("ErrorCode") or None
     error_message = params.get("ErrorMessage") or None
     message = session.scalars(
         sa.select(Message)
         .filter_by(provider_sid=sid, direction=m.OUTBOUND)
-        # Locked and read afresh: a callback moving the same message at the same time
-        # (the UPDATE above, in another request) must not be undone.
+        # Locked and read afresh: "sent" and "delivered" often arrive together, and the
+        # later one must not be undone by the earlier one's write.
         .with_for_update()
         .execution_options(populate_existing=True)
     ).first()
@@ -346,29 +343,6 @@ def apply_status(session: Session, params: Mapping[str, str]) -> Message | None:
     _apply(session, message, status, error_code, error_message)
     session.commit()
     return message
-
-
-def _moved_forward(session: Session, sid: str, status: str) -> bool:
-    """The common callback (sent, delivered, read for a message we know) in one UPDATE:
-    each send draws two or three of them, and loading the message to move one column
-    cost the web process more than the citizen's own webhook. False when nothing moved:
-    an unknown SID, or a status that would go back, which the full path sorts out."""
-    later = m.DELIVERY_ORDER[m.DELIVERY_ORDER.index(status) :]
-    moved = session.execute(
-        sa.update(Message)
-        .where(
-            Message.provider_sid == sid,
-            Message.direction == m.OUTBOUND,
-            sa.or_(
-                Message.delivery_status.is_(None),
-                Message.delivery_status.not_in((*later, *m.DELIVERY_FAILED)),
-            ),
-        )
-        .values(delivery_status=status)
-        # Nothing to find in a webhook's fresh session; a caller holding it sees it move.
-        .execution_options(synchronize_session="evaluate")
-    )
-    return bool(moved.rowcount)
 
 
 def _apply(
