@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import logging
+import os
 import re
 import sys
 import threading
@@ -415,7 +416,9 @@ class LiveCatalog:
             self._catalog, self._seen, self._checked = None, (), 0.0
 
 
-live = LiveCatalog(CATALOG_DIR)
+# The catalog the desk's editor writes (under its TRAINING_DATA_ROOT): on another host
+# than this checkout, shared storage named by CATALOG_DIR.
+live = LiveCatalog(Path(os.environ.get("CATALOG_DIR") or CATALOG_DIR))
 
 
 def catalog() -> Catalog:

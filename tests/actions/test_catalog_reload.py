@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,3 +114,15 @@ def test_the_first_load_still_refuses_a_broken_catalog(folder):
 
     with pytest.raises(CatalogError, match=r"rfc\.yml"):
         LiveCatalog(folder).get()
+
+
+def test_the_action_server_reads_the_catalog_named_by_catalog_dir(tmp_path):
+    """Where the desk's editor writes it, when that is not this checkout."""
+    shown = subprocess.run(
+        [sys.executable, "-c", "from actions.catalog import live; print(live.directory)"],
+        env={**os.environ, "CATALOG_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.strip() == str(tmp_path)
