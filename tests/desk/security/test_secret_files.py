@@ -110,12 +110,17 @@ def test_an_existing_file_is_left_as_it_is(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["x"]
 
 
-def test_dev_env_holds_the_three_shared_tokens(tmp_path):
+def test_dev_env_holds_the_four_shared_tokens(tmp_path):
     tokens = launch.dev_secrets(tmp_path / "dev.env")
 
-    assert set(tokens) == {"DESK_API_TOKEN", "RASA_TOKEN", "ACTION_SERVER_TOKEN"}
+    assert set(tokens) == {
+        "DESK_API_TOKEN",
+        "RASA_TOKEN",
+        "ACTION_SERVER_TOKEN",
+        "MODEL_SERVER_TOKEN",
+    }
     assert all(len(value) > 20 for value in tokens.values())
-    assert len(set(tokens.values())) == 3
+    assert len(set(tokens.values())) == 4
     assert launch.dev_secrets(tmp_path / "dev.env") == tokens
 
 
