@@ -154,14 +154,17 @@ def _answer(
     """Queue one turn's answer as one message where Twilio allows (1,600 characters):
     separate messages may reach the phone in any order, one message arrives whole.
 
-    The privacy notice, owed once per conversation, closes the first answer: it never
-    delays or replaces it, and it costs no message of its own when it fits."""
+    The privacy notice, owed once per conversation, closes the first answer on WhatsApp:
+    it never delays or replaces it, and it costs no message of its own when it fits. On
+    SMS it goes alone: an answer there is kept within three segments (actions/answers.py),
+    and the notice would double it."""
     parts = outbound.split_body("\n\n".join(text.strip() for text in texts))
     notice = None
     if conversation.privacy_notice_sent_at is None:
         conversation.privacy_notice_sent_at = now
         notice = PRIVACY_NOTICE[_language(conversation)].format(url=url)
-        if parts and len(parts[-1]) + 2 + len(notice) <= outbound.MAX_BODY:
+        fits = parts and len(parts[-1]) + 2 + len(notice) <= outbound.MAX_BODY
+        if fits and conversation.channel == "whatsapp":
             parts[-1] = f"{parts[-1]}\n\n{notice}"
             notice = None
     for part in parts:

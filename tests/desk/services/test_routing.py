@@ -200,6 +200,17 @@ def test_the_privacy_notice_closes_the_first_answer_and_only_the_first(db, bot, 
     assert "Aviso de privacidad" not in second_answer.body
 
 
+def test_on_sms_the_privacy_notice_goes_alone(db, bot, make_conversation, make_message):
+    """An SMS answer is kept within three segments; the notice would double it."""
+    message = make_message(make_conversation(channel="sms"), body="hola")
+
+    route_next(db, bot)
+
+    answer, notice = outbound_of(db, message.conversation)
+    assert answer.body == bot.texts[0]
+    assert (notice.kind, notice.body[:19]) == (m.PRIVACY_NOTICE, "Aviso de privacidad")
+
+
 def test_the_privacy_notice_goes_alone_when_the_answer_leaves_no_room(db, bot, make_message):
     bot.texts = ["a" * 1590]
     message = make_message(body="hola")
