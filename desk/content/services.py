@@ -20,8 +20,6 @@ import io
 import json
 import os
 import re
-import stat
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
 from sqlalchemy.orm import Session
 
 from desk.content import figures
+from desk.files import write_atomically
 from desk.models import Agent
 from desk.services import audit
 
@@ -242,7 +241,7 @@ def save(session: Session, root: Path, slug: str, name: str, edit: Edit, *, edit
             checked_on=[old_date, after["checked_on"]],
         )
         session.flush()
-        _replace(path, after_text)
+        write_atomically(path, after_text)
         session.commit()
     moved = after["checked_on"] if after["checked_on"] != old_date else None
     return Saved(changed=True, checked_on=moved)
@@ -443,22 +442,6 @@ def _unchanged_elsewhere(before: dict[str, Any], after: dict[str, Any], name: st
     for key in before.keys() | after.keys():
         if key not in (name, "checked_on") and before.get(key) != after.get(key):
             raise Refused(UNWRITABLE)
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    mode = stat.S_IMODE(path.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @contextmanager

@@ -22,10 +22,7 @@ import difflib
 import hashlib
 import io
 import json
-import os
 import re
-import stat
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +33,8 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
+
+from desk.files import write_atomically
 
 NLU_VERSION = "3.1"
 TRAINING_DIR = Path("data/nlu")
@@ -321,7 +320,7 @@ def write(examples: Iterable[Example], root: Path) -> WriteResult:
                 Refusal(p.example, refusal.code, refusal.reason) for p in placements
             )
             continue
-        _replace(path, after)
+        write_atomically(path, after)
         result.before[path] = before
         result.placed.extend(placements)
     return result
@@ -444,23 +443,6 @@ def _verify(before: str, after: str, placements: list[Placement], name: str) -> 
         example = placement.example
         if (example.intent, annotated(example)) not in found:
             raise Refused("unwritable", path=name, detail=f"Rasa no leería «{example.text}»")
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _editor(text: str) -> YAML:
