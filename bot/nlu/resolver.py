@@ -14,12 +14,20 @@ passport in its middle is not a greeting. So this component, last in the pipelin
   "páseme a alguien de verdad" ask for a person; an age or a school with a relative
   asks what programmes apply.
 
+A message the training data holds reads as its trainers labelled it: the rules are
+for words nobody has labelled, and must never undo a trainer's fix ("ya cayó la beca
+de los de secundaria?" asks whether it was paid, though it names a school). The
+labels are learnt with the model, so a retrain is all a fix needs.
+
 What DIET said is kept under `resolver` in the parse, for trainers.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -27,13 +35,17 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.catalog import Catalog, Procedure, catalog, names_something, words
 from actions.frustration import is_frustrated, lost, wants_a_person
 from actions.situation import read_situation
 from actions.topics import topic_of
 
+logger = logging.getLogger(__name__)
+
 FALLBACK = "nlu_fallback"
+LABELS_FILE = "labels.json"
 ABOUT_A_PROCEDURE = {
     "ask_what",
     "ask_requirements",
@@ -140,19 +152,41 @@ def reconsider(
     return None
 
 
+def labelled(examples: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The intent of each training text, by its words; a text labelled two ways is left
+    out (`rasa data validate` reports it), so neither label wins by file order."""
+    seen: dict[str, set[str]] = {}
+    for text, intent in examples:
+        key = " ".join(words(text))
+        if key and intent:
+            seen.setdefault(key, set()).add(intent)
+    return {key: next(iter(intents)) for key, intents in seen.items() if len(intents) == 1}
+
+
 @DefaultV1Recipe.register(
     [
         DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR,
         DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
     ],
-    is_trainable=False,
+    is_trainable=True,
 )
 class ProcedureResolver(GraphComponent):
-    """See the module's docstring. Reads the catalog at start-up; holds no trained state."""
+    """See the module's docstring. Reads the catalog at start-up; learns only which
+    intent each training text was labelled with."""
 
-    def __init__(self, config: dict[str, Any], procedures: Catalog | None = None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        procedures: Catalog | None = None,
+        labels: dict[str, str] | None = None,
+        model_storage: ModelStorage | None = None,
+        resource: Resource | None = None,
+    ) -> None:
         self.config = config
         self._catalog = procedures
+        self._labels = labels or {}
+        self._model_storage = model_storage
+        self._resource = resource
 
     @classmethod
     def create(
@@ -162,7 +196,38 @@ class ProcedureResolver(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> ProcedureResolver:
-        return cls(config)
+        return cls(config, model_storage=model_storage, resource=resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> ProcedureResolver:
+        labels: dict[str, str] = {}
+        try:
+            with model_storage.read_from(resource) as directory:
+                labels = json.loads((directory / LABELS_FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError):
+            # A model trained before the resolver learnt labels: the rules alone, as then.
+            logger.warning("This model holds no training labels for the procedure resolver.")
+        return cls(config, labels=labels, model_storage=model_storage, resource=resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self._labels = labelled(
+            (example.get("text") or "", example.get("intent") or "")
+            for example in training_data.intent_examples
+        )
+        if self._model_storage is None or self._resource is None:
+            raise RuntimeError("train() needs the model storage create() was given")
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / LABELS_FILE).write_text(
+                json.dumps(self._labels, ensure_ascii=False, sort_keys=True), encoding="utf-8"
+            )
+        return self._resource
 
     @property
     def catalog(self) -> Catalog:
@@ -180,7 +245,11 @@ class ProcedureResolver(GraphComponent):
         intent = message.get("intent") or {}
         ranking = message.get("intent_ranking") or []
         subject = self._subject(message, text, intent.get("name"))
-        better = reconsider(text, intent.get("name"), ranking, subject is not None)
+        taught = self._labels.get(" ".join(words(text)))
+        if taught is not None:
+            better = taught if taught != intent.get("name") else None
+        else:
+            better = reconsider(text, intent.get("name"), ranking, subject is not None)
         if better is None:
             return
         confidence = next(

@@ -5,15 +5,20 @@ what applies."""
 from __future__ import annotations
 
 import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.resolver import ProcedureResolver, reconsider
+from bot.nlu.resolver import ProcedureResolver, labelled, reconsider
 
 RANKING = [{"name": "greet", "confidence": 0.4}, {"name": "out_of_scope", "confidence": 0.3}]
 
 
-def parse(text: str, intent: str, entities: list[dict] | None = None) -> Message:
-    message = Message(
+def diet_read(text: str, intent: str, entities: list[dict] | None = None) -> Message:
+    """The message as DIET leaves it, before the resolver."""
+    return Message(
         data={
             "text": text,
             "intent": {"name": intent, "confidence": 0.4},
@@ -21,6 +26,10 @@ def parse(text: str, intent: str, entities: list[dict] | None = None) -> Message
             "entities": entities or [],
         }
     )
+
+
+def parse(text: str, intent: str, entities: list[dict] | None = None) -> Message:
+    message = diet_read(text, intent, entities)
     ProcedureResolver({}).process([message])
     return message
 
@@ -166,3 +175,56 @@ def test_a_lone_word_diet_marks_as_a_procedure_by_mistake_is_dropped():
     message = parse("una pregunta de algo", "ask_what", [slip])
 
     assert message.get("entities") == []
+
+
+def test_a_message_a_trainer_labelled_reads_as_labelled_whatever_the_rules_say():
+    text = "ya cayo la beca de los de secundaria?"
+    assert reconsider(text, "ask_status", RANKING, False) == "ask_eligibility"  # the rule
+    taught = ProcedureResolver({}, labels=labelled([(text, "ask_status")]))
+    message = diet_read("Ya cayó la beca de los de secundaria??", "ask_status")
+
+    taught.process([message])
+
+    assert message.get("intent")["name"] == "ask_status"
+
+
+def test_a_labelled_message_diet_misreads_gets_its_label():
+    taught = ProcedureResolver({}, labels=labelled([("me urge mi acta", "ask_requirements")]))
+    message = diet_read("me urge mi acta", "greet")
+
+    taught.process([message])
+
+    assert message.get("intent")["name"] == "ask_requirements"
+    assert message.get("resolver") == {"intent": "greet", "became": "ask_requirements"}
+
+
+def test_a_text_labelled_two_ways_is_left_to_diet_and_the_rules():
+    labels = labelled([("hola", "greet"), ("Hola!", "affirm"), ("gracias", "thanks")])
+
+    assert labels == {"gracias": "thanks"}
+
+
+def test_the_labels_are_learnt_with_the_model_and_loaded_with_it(tmp_path):
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("resolver")
+    context = ExecutionContext(GraphSchema({}), "model")
+    data = TrainingData(
+        [Message(data={"text": "mi abuelo ya tiene 66 y no recibe nada", "intent": "ask_status"})]
+    )
+    ProcedureResolver.create({}, storage, resource, context).train(data)
+
+    loaded = ProcedureResolver.load({}, storage, resource, context)
+    message = diet_read("mi abuelo ya tiene 66 y no recibe nada", "ask_status")
+    loaded.process([message])
+
+    assert message.get("intent")["name"] == "ask_status"  # not ask_eligibility
+
+
+def test_a_model_trained_before_labels_were_learnt_still_loads_with_the_rules(tmp_path):
+    context = ExecutionContext(GraphSchema({}), "model")
+
+    loaded = ProcedureResolver.load({}, LocalModelStorage(tmp_path), Resource("old"), context)
+    message = diet_read("mi abuelo ya tiene 66 y no recibe nada", "ask_status")
+    loaded.process([message])
+
+    assert message.get("intent")["name"] == "ask_eligibility"
