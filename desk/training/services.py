@@ -95,6 +95,15 @@ def scrubbed_span(scrubbed: scrub.Scrubbed, span: tuple[int, int]) -> tuple[int,
     return start + shift, end + shift
 
 
+def goes_to_test(message: Message) -> bool:
+    """Whether confirming the message writes it to the test set rather than teaching it.
+
+    Known before the trainer decides: the split hashes the scrubbed words only, so the
+    trainer sees which messages will measure the assistant and which will teach it.
+    """
+    return nlu_data.held_out(nlu_data.Example(scrub.scrub(message.body).text, ""))
+
+
 def example_of(message: Message, intent: str, span: tuple[int, int] | None) -> nlu_data.Example:
     """The scrubbed example a confirmation writes."""
     scrubbed = scrub.scrub(message.body)

@@ -106,9 +106,21 @@ def confirm(message_id: int) -> Any:
         flash(_("Alguien más ya revisó ese mensaje."), "error")
         return _next()
     if done.destination == "test":
-        flash(_("Ejemplo guardado en el conjunto de prueba."), "ok")
+        flash(
+            _(
+                "Ejemplo guardado en el conjunto de prueba: mide al asistente y no se le "
+                "enseña, así que puede seguir leyéndolo mal después de entrenar."
+            ),
+            "ok",
+        )
     elif done.destination == "training":
-        flash(_("Ejemplo guardado en los datos de entrenamiento."), "ok")
+        flash(
+            _(
+                "Ejemplo guardado en los datos de entrenamiento: el asistente lo aprenderá "
+                "en el próximo entrenamiento."
+            ),
+            "ok",
+        )
     else:
         reason = shown_reason(done.refused_reason or "")
         flash(_("No se escribió el ejemplo: %(reason)s", reason=reason), "error")
@@ -146,6 +158,7 @@ def _message_page(found: Message, form: ReviewForm) -> str:
         findings=scrubbed.findings,
         review=session.scalar(sa.select(Review).filter_by(message_id=found.id)),
         waiting=inbox.is_waiting(session, found, _threshold()),
+        to_test=services.goes_to_test(found),
         intents=sorted(_trainable()),
         carried=_carried_args(),
     )

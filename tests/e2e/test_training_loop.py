@@ -183,10 +183,12 @@ def test_a_trainer_teaches_the_assistant_a_message_publishes_it_and_rolls_back(
 
     row.locator("a").click()
     assert scrubbed in page.inner_text(".scrubbed")
+    # Before deciding, the trainer sees that this one teaches (it is not a test message).
+    assert page.get_attribute(".destination", "data-destination") == "training"
     page.fill("#intent", MEANT)
     shoot(page, "training-message", full_page=True)  # the turn, the preview and the form
     page.press("#intent", "Enter")
-    page.wait_for_selector("text=Ejemplo guardado en los datos de entrenamiento.")
+    page.wait_for_selector("text=Ejemplo guardado en los datos de entrenamiento")
     written = (training_root / "data/nlu/reviewed" / f"{MEANT}.yml").read_text("utf-8")
     assert f"- {scrubbed}\n" in written and "Vázquez" not in written
 

@@ -303,3 +303,46 @@ def test_filters_that_do_not_read_are_dropped_not_carried(client, trainer, root,
     response = client.post(f"/training/messages/{only.id}/dismiss?from=ayer&intent=ask_where")
 
     assert response.headers["Location"].endswith(f"/training/messages/{other.id}")
+
+
+def a_message_that_goes_to(test_set: bool) -> str:
+    """A citizen's words on the chosen side of the one-in-five split."""
+    return next(
+        text
+        for n in range(100)
+        if nlu_data.held_out(nlu_data.Example(text := f"cuanto cuesta la beca {n} veces", ""))
+        is test_set
+    )
+
+
+@pytest.mark.parametrize(
+    "test_set, shown, flashed",
+    [
+        (True, "Irá al conjunto de prueba.", "mide al asistente y no se le enseña"),
+        (False, "Irá a los datos de entrenamiento.", "el asistente lo aprenderá"),
+    ],
+)
+def test_the_trainer_knows_before_confirming_whether_a_message_teaches_or_measures(
+    client, trainer, root, db, make_message, test_set, shown, flashed
+):
+    message = make_message(body=a_message_that_goes_to(test_set), intent="greet", confidence=0.2)
+
+    page = client.get(f"/training/messages/{message.id}").get_data(as_text=True)
+    response = client.post(
+        f"/training/messages/{message.id}/confirm",
+        data={"intent": "ask_cost", "procedure": ""},
+        follow_redirects=True,
+    )
+
+    assert shown in page
+    assert flashed in response.get_data(as_text=True)
+    assert review_of(db, message).destination == (r.TEST if test_set else r.TRAINING)
+
+
+def test_a_reviewed_message_no_longer_says_where_it_will_go(client, trainer, root, make_message):
+    message = make_message(body=a_message_that_goes_to(False), intent="greet", confidence=0.2)
+    client.post(f"/training/messages/{message.id}/confirm", data={"intent": "ask_cost"})
+
+    page = client.get(f"/training/messages/{message.id}").get_data(as_text=True)
+
+    assert "Irá a los datos" not in page and "Confirmado como «ask_cost»." in page
