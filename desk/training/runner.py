@@ -155,13 +155,26 @@ def redact(text: str) -> str:
     )[:500]
 
 
+# Rasa 3.6's dependencies warn about their own deprecations on every run; in the job's
+# log those lines bury what a trainer needs (Rasa's own warnings about the data, which
+# are UserWarnings and stay). An operator's PYTHONWARNINGS wins.
+QUIET_DEPENDENCIES = {
+    "PYTHONWARNINGS": "ignore::DeprecationWarning,ignore:pkg_resources is deprecated:UserWarning",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+}
+
+
 def child_environment() -> dict[str, str]:
     """The runner's environment without the desk's own settings (tokens, database)."""
-    return {
-        name: value
-        for name, value in os.environ.items()
-        if name not in SETTINGS and not name.startswith("DESK_")
-    } | {"RASA_TELEMETRY_ENABLED": "false"}
+    return (
+        QUIET_DEPENDENCIES
+        | {
+            name: value
+            for name, value in os.environ.items()
+            if name not in SETTINGS and not name.startswith("DESK_")
+        }
+        | {"RASA_TELEMETRY_ENABLED": "false"}
+    )
 
 
 def read_figures(results: Path) -> Figures:

@@ -7,6 +7,7 @@ print (tqdm's carriage returns included) and writes the files they write.
 from __future__ import annotations
 
 import hashlib
+import subprocess
 import sys
 import threading
 import time
@@ -281,6 +282,29 @@ def test_the_command_does_not_inherit_the_desks_secrets(monkeypatch):
     assert "TWILIO_AUTH_TOKEN" not in environment
     assert "DATABASE_URL" not in environment
     assert environment["RASA_TELEMETRY_ENABLED"] == "false"
+
+
+def test_the_dependencies_deprecation_noise_stays_out_of_the_log_unless_the_operator_wants_it(
+    monkeypatch,
+):
+    monkeypatch.delenv("PYTHONWARNINGS", raising=False)
+    quiet = runner.child_environment()
+    noisy = subprocess.run(
+        [sys.executable, "-c", "import warnings; warnings.warn('old API', DeprecationWarning)"],
+        env=quiet,
+        capture_output=True,
+        text=True,
+    )
+    useful = subprocess.run(
+        [sys.executable, "-c", "import warnings; warnings.warn('intent has 1 example')"],
+        env=quiet,
+        capture_output=True,
+        text=True,
+    )
+    monkeypatch.setenv("PYTHONWARNINGS", "default")
+
+    assert noisy.stderr == "" and "intent has 1 example" in useful.stderr
+    assert runner.child_environment()["PYTHONWARNINGS"] == "default"
 
 
 def test_credentials_in_an_error_line_are_blanked():
