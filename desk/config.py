@@ -86,6 +86,10 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "TRAINING_TEST_COMMAND": ("", _str),
     "TRAINING_STORIES_COMMAND": ("", _str),
     "TRAINING_JOB_STALE_SECONDS": (600, _INT),
+    # The training runner, and the `rasa train` and `rasa test` it starts, lower their CPU
+    # priority by this much: a retrain on the machine that answers citizens takes both
+    # cores for minutes, and the citizens' answers go first. 0 leaves it.
+    "TRAINING_NICE": (15, _INT),
     "REVIEW_CONFIDENCE_BELOW": (0.6, _FLOAT),
     # What the model server hands Rasa while no model was ever published in the desk:
     # the model the assistant shipped with (make train).

@@ -40,6 +40,8 @@ def training_runner(idle: float) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if current_app.config["TRAINING_NICE"] > 0:
+        os.nice(current_app.config["TRAINING_NICE"])  # the commands it starts inherit it
     name = f"{socket.gethostname()}:{os.getpid()}"
     click.echo(f"training runner {name} waiting for jobs")
     runner.serve(current_app._get_current_object(), name, stopping, idle_seconds=idle)  # type: ignore[attr-defined]

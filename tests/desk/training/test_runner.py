@@ -395,3 +395,17 @@ def test_before_the_first_model_the_shipped_one_is_tested_once_and_judged_agains
     logs = chosen.instance / "training"
     assert (logs / f"job-{first.id}.log").read_text("utf-8").count(tested) == 2
     assert (logs / f"job-{second.id}.log").read_text("utf-8").count(tested) == 1
+
+
+def test_the_runner_and_the_commands_it_starts_yield_the_cpu_to_the_citizens(app, monkeypatch):
+    from desk.training import cli
+
+    niced: list[int] = []
+    monkeypatch.setattr(cli.os, "nice", niced.append)
+    monkeypatch.setattr(cli.runner, "serve", lambda *args, **kwargs: None)
+    monkeypatch.setattr(cli.signal, "signal", lambda *args: None)
+
+    result = app.test_cli_runner().invoke(args=["training-runner"])
+
+    assert result.exit_code == 0, result.output
+    assert niced == [15]
