@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from desk.content.services import RELIABILITIES
 
@@ -52,6 +61,14 @@ class SectionForm(FlaskForm):
         default="",
     )
     confirm_figures = BooleanField(_l("Confirmo que estas cifras vienen de una fuente"))
+    # One checkbox per source the section has now; the view sets the choices.
+    remove_sources = SelectMultipleField(
+        _l("Quitar estas fuentes"),
+        choices=[],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,  # a ref gone from the file is the service's to explain
+    )
 
     def validate(self, extra_validators: object = None) -> bool:
         valid = super().validate(extra_validators)  # type: ignore[arg-type]

@@ -69,6 +69,10 @@ NOT_ONE_TO_ONE = N_(
 TOO_LONG = N_("«%(where)s» pasa de %(limit)s caracteres.")
 EMPTY = N_("«%(where)s» no puede quedar vacío.")
 SCHEMA_BROKEN = N_("«%(where)s» no cumple el esquema del catálogo: %(detail)s")
+LAST_SOURCE = N_(
+    "La sección se quedaría sin fuentes: agrega la que la sustituye antes de quitar la última."
+)
+UNKNOWN_SOURCE = N_("La fuente «%(ref)s» ya no está en esta sección.")
 
 
 class Refused(Exception):
@@ -152,6 +156,9 @@ class Edit:
     uncertain: bool
     version: str
     source: Source | None = None
+    # Refs of the section's sources to take out: a fee that changed makes the source that
+    # gave the old one wrong, and it must not be shown as backing the new text.
+    removed: tuple[str, ...] = ()
     free: bool | None = None
     year: int | None = None
     figures_confirmed: bool = False
@@ -237,6 +244,7 @@ def save(session: Session, root: Path, slug: str, name: str, edit: Edit, *, edit
             before=_summary(before),
             after=_summary(_section(name, after)),
             source_added=edit.source.ref if edit.source else None,
+            sources_removed=list(edit.removed),
             figures_confirmed=flagged,
             checked_on=[old_date, after["checked_on"]],
         )
@@ -362,9 +370,13 @@ def _edited(text: str, name: str, edit: Edit) -> str:
     if name == "cost":
         _set(part, "free", edit.free)
         _set(part, "year", edit.year)
+    if edit.removed:
+        _remove_sources(part["sources"], edit.removed)
     if edit.source is not None:
         _add_source(part["sources"], edit.source)
         _move_checked_on(document, edit.source)
+    if edit.removed and not part["sources"]:
+        raise Refused(LAST_SOURCE)
     return _dump(editor, document)
 
 
@@ -391,6 +403,21 @@ def _like(old: object, value: object) -> object:
     if isinstance(old, ScalarString) and isinstance(value, str):
         return type(old)(value)
     return value
+
+
+def _remove_sources(sources: CommentedSeq, refs: tuple[str, ...]) -> None:
+    """Take out the sources with these refs; the others keep their lines as they are.
+
+    checked_on stays: it says when the file was last checked against a source, and a
+    removal is not a newer source.
+    """
+    present = [item.get("ref") for item in sources]
+    for ref in refs:
+        if ref not in present:
+            raise Refused(UNKNOWN_SOURCE, ref=ref)
+    for position in reversed(range(len(sources))):
+        if sources[position].get("ref") in refs:
+            del sources[position]
 
 
 def _add_source(sources: CommentedSeq, source: Source) -> None:

@@ -58,7 +58,7 @@ def procedure(slug: str) -> Any:
 @requires(TRAIN_ASSISTANT)
 def edit(slug: str, name: str) -> Any:
     found, section = _editable(slug, name)
-    form = _form(name, data=_initial(found, section))
+    form = _form(name, section, data=_initial(found, section))
     return _edit_page(found, section, form)
 
 
@@ -67,7 +67,7 @@ def edit(slug: str, name: str) -> Any:
 def save(slug: str, name: str) -> Any:
     """Write the section, or show the form again saying what stops it."""
     found, section = _editable(slug, name)
-    form = _form(name)
+    form = _form(name, section)
     if not form.validate():
         return _edit_page(found, section, form), 400
     try:
@@ -130,8 +130,10 @@ def _editable(slug: str, name: str) -> tuple[services.Procedure, services.Sectio
     return found, section
 
 
-def _form(name: str, **kwargs: Any) -> SectionForm:
-    return CostForm(**kwargs) if name == "cost" else SectionForm(**kwargs)
+def _form(name: str, section: services.Section, **kwargs: Any) -> SectionForm:
+    form = CostForm(**kwargs) if name == "cost" else SectionForm(**kwargs)
+    form.remove_sources.choices = [(s.ref, s.ref) for s in section.sources or ()]
+    return form
 
 
 def _initial(found: services.Procedure, section: services.Section) -> dict[str, Any]:
@@ -170,6 +172,7 @@ def _edit_of(form: SectionForm, section: services.Section) -> services.Edit:
         uncertain=bool(form.uncertain.data),
         version=form.version.data or "",
         source=source,
+        removed=tuple(form.remove_sources.data or ()),
         figures_confirmed=bool(form.confirm_figures.data),
         **extra,
     )

@@ -309,6 +309,77 @@ def test_a_figure_named_by_the_added_source_is_not_flagged(client, trainer, root
     assert yaml.safe_load(text_of(root))["checked_on"] == "2026-03-03"  # an undated source
 
 
+# --- taking sources out -------------------------------------------------------------
+
+STALE_SOURCE = "mimorelia 2026-01-07"
+
+
+def test_the_edit_form_offers_to_take_out_each_source(client, trainer, root):
+    html = client.get("/content/pasaporte/cost").get_data(as_text=True)
+
+    assert html.count('name="remove_sources"') == 4
+    assert f'value="{STALE_SOURCE}"' in html
+
+
+def test_a_new_fee_replaces_the_source_of_the_old_one_and_only_that_line_changes(
+    client, trainer, root, db
+):
+    before = text_of(root)
+    data = form(
+        root,
+        "cost",
+        es=COST_ES.replace("$4,280", "$4,295"),
+        en=COST_EN.replace("$4,280", "$4,295"),
+        source_ref="sre 2026-11-20",
+        source_url="https://www.gob.mx/sre",
+        source_reliability="oficial",
+        remove_sources=[STALE_SOURCE],
+        confirm_figures="y",
+    )
+
+    response = client.post("/content/pasaporte/cost", data=data)
+
+    assert response.status_code == 302
+    refs = [s["ref"] for s in yaml.safe_load(text_of(root))["cost"]["sources"]]
+    assert STALE_SOURCE not in refs and refs[-1] == "sre 2026-11-20" and len(refs) == 4
+    removed = [line for line in changed_lines(before, text_of(root)) if line.startswith("-")]
+    assert len(removed) == 4  # es, en, checked_on and the cost's mimorelia line
+    assert sum(STALE_SOURCE in line for line in removed) == 1
+    assert "mimorelia 2026-01-07" in text_of(root)  # the other sections keep theirs
+    [event] = edit_events(db)
+    assert event.details["sources_removed"] == [STALE_SOURCE]
+    assert STALE_SOURCE not in event.details["after"]["sources"]
+
+
+def test_a_section_never_loses_its_last_source(client, trainer, root, db):
+    before = text_of(root)
+    refs = [s["ref"] for s in yaml.safe_load(before)["where"]["sources"]]
+
+    response = client.post(
+        "/content/pasaporte/where", data=form(root, "where", remove_sources=refs)
+    )
+
+    assert response.status_code == 400
+    assert "La sección se quedaría sin fuentes" in response.get_data(as_text=True)
+    assert text_of(root) == before and edit_events(db) == []
+
+
+def test_a_source_that_is_no_longer_there_is_refused_and_nothing_is_written(
+    client, trainer, root, db
+):
+    before = text_of(root)
+
+    response = client.post(
+        "/content/pasaporte/cost", data=form(root, "cost", remove_sources=["sre 1999-01-01"])
+    )
+
+    assert response.status_code == 400
+    assert "La fuente «sre 1999-01-01» ya no está en esta sección." in response.get_data(
+        as_text=True
+    )
+    assert text_of(root) == before and edit_events(db) == []
+
+
 # --- the audit trail --------------------------------------------------------------------
 
 
