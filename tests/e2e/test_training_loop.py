@@ -3,7 +3,9 @@ assistant misreads arrives; a trainer labels it in the review inbox; the scrubbe
 lands in data/nlu/reviewed/; the trainer retrains from the desk (a real, short `rasa
 train`: the live model fine-tuned for a fifth of its epochs), the gate passes against the
 live model, the trainer publishes, Rasa pulls the model from the desk and now understands
-the message; rolling back puts the previous model back on Rasa.
+the message; rolling back puts the previous model back on Rasa. A trainer corrects a fee
+in the catalog editor (a new source replacing the old fee's) and the next citizen who
+asks gets the new fee, with no restart.
 
 Everything runs for real (Rasa, the action server, the desk, its worker and the training
 runner); the training data is a copy, so the repository is never written. Screenshots of
@@ -73,7 +75,12 @@ def stack(tmp_path_factory, training_root) -> Iterator[Stack]:
         tmp_path_factory.mktemp("training-stack"),
         model_server=True,
         training_runner=True,
-        desk_env={"TRAINING_DATA_ROOT": str(training_root), "TRAINING_COMMAND": FINETUNE},
+        desk_env={
+            "TRAINING_DATA_ROOT": str(training_root),
+            "TRAINING_COMMAND": FINETUNE,
+            # The action server answers from the catalog the trainers edit.
+            "CATALOG_DIR": str(training_root / "data/procedures"),
+        },
     )
     running.start()
     yield running
@@ -243,4 +250,32 @@ def test_a_trainer_teaches_the_assistant_a_message_publishes_it_and_rolls_back(
     page.wait_for_selector(f"text=De vuelta al modelo {first.id}")
     stack.wait_for(lambda: loaded(stack) == shipped, "Rasa on the old model", 180)
     print(f"whole test: {time.monotonic() - began:.0f} s")
+    assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e]
+
+
+def test_a_trainer_corrects_a_fee_and_the_assistant_answers_with_it_at_once(
+    stack, browser, trainer, training_root
+):
+    page, errors = sign_in(browser, stack, trainer)
+    page.click("nav >> text=Catálogo")
+    page.click("a[href$='/content/pasaporte']")
+    page.locator("#cost").get_by_role("link", name="Editar").click()
+    for field in ("#es", "#en"):
+        assert "$4,280" in page.input_value(field)
+        page.fill(field, page.input_value(field).replace("$4,280", "$4,295"))
+    page.click("button:has-text('Guardar')")
+    # A figure no source backs: listed back, and nothing written until confirmed.
+    page.wait_for_selector("#figures >> text=$4,295")
+    assert "$4,295" not in (training_root / "data/procedures/pasaporte.yml").read_text("utf-8")
+    page.fill("#source_ref", "sre 2026-11-20")
+    page.select_option("#source_reliability", "oficial")
+    page.check("input[name=remove_sources][value='mimorelia 2026-01-07']")
+    page.check("#confirm_figures")
+    page.click("button:has-text('Guardar')")
+    page.wait_for_selector("text=fecha de revisión movida a 2026-11-20")
+
+    phone = "+5215560000003"
+    assert stack.citizen_says(phone, "cuanto cuesta el pasaporte de 10 años?").status_code == 200
+    answer = stack.wait_for(lambda: stack.replies_to(phone), "the assistant's answer", 120)
+    assert "$4,295" in answer[0].body and "$4,280" not in answer[0].body
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e]
