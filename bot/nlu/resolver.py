@@ -217,12 +217,12 @@ class ProcedureResolver(GraphComponent):
         return cls(config, labels=labels, model_storage=model_storage, resource=resource)
 
     def train(self, training_data: TrainingData) -> Resource:
+        if self._model_storage is None or self._resource is None:
+            raise RuntimeError("train() needs the model storage create() was given")
         self._labels = labelled(
             (example.get("text") or "", example.get("intent") or "")
             for example in training_data.intent_examples
         )
-        if self._model_storage is None or self._resource is None:
-            raise RuntimeError("train() needs the model storage create() was given")
         with self._model_storage.write_to(self._resource) as directory:
             (directory / LABELS_FILE).write_text(
                 json.dumps(self._labels, ensure_ascii=False, sort_keys=True), encoding="utf-8"
