@@ -92,19 +92,6 @@ def opt_out_by_carrier(session: Session, conversation: Conversation, code: str |
     )
 
 
-def inherited(session: Session, phone: str | None) -> bool:
-    """Whether this number opted out in any conversation (a new one starts silenced)."""
-    if not phone:
-        return False
-    return bool(
-        session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Conversation)
-            .where(Conversation.phone == phone, Conversation.opted_out.is_(True))
-        )
-    )
-
-
 def _set_for_person(session: Session, conversation: Conversation, opted_out: bool) -> None:
     conversation.opted_out = opted_out
     if conversation.phone:

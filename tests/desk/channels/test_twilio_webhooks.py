@@ -100,6 +100,32 @@ def test_a_repeated_message_sid_is_acknowledged_and_stored_once(client, db):
     assert db.scalar(sa.select(sa.func.count()).select_from(Message)) == 1
 
 
+def test_a_repeated_message_sid_leaves_the_conversation_as_it_was(client, db):
+    post_signed(client, INBOUND_URL, whatsapp_params())
+    conversation = db.scalars(sa.select(Conversation)).one()
+    first_seen = conversation.last_inbound_at
+
+    post_signed(client, INBOUND_URL, whatsapp_params(ProfileName="Otra"))
+
+    db.refresh(conversation)
+    assert (conversation.last_inbound_at, conversation.profile_name) == (first_seen, "María")
+
+
+def test_each_new_message_opens_the_whatsapp_window_again_and_keeps_the_name(client, db):
+    post_signed(client, INBOUND_URL, whatsapp_params())
+    conversation = db.scalars(sa.select(Conversation)).one()
+    first_seen = conversation.last_inbound_at
+
+    later = whatsapp_params(MessageSid="SM" + "9" * 32, Body="otra cosa")
+    del later["ProfileName"]
+    post_signed(client, INBOUND_URL, later)
+
+    db.refresh(conversation)
+    assert conversation.last_inbound_at > first_seen
+    assert conversation.profile_name == "María"
+    assert db.scalar(sa.select(sa.func.count()).select_from(Conversation)) == 1
+
+
 def test_a_forged_signature_is_refused_and_nothing_is_stored(client, db):
     response = post_signed(client, INBOUND_URL, whatsapp_params(), token="not-our-token")
 

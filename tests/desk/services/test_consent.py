@@ -3,6 +3,9 @@ was queued before the citizen changed their mind follows the latest word."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from desk.models import Conversation
 from desk.models import message as m
 from desk.services import consent, inbound, outbound
 from tests.desk.services.test_outbound import RecordingTransport, deliver
@@ -26,8 +29,21 @@ def test_a_conversation_that_starts_after_a_baja_starts_silenced(db, make_conver
     consent.apply(db, sms, "baja")
     db.commit()
 
-    whatsapp = inbound.conversation_for(db, "whatsapp:+5215533334444", "whatsapp:+525500000000")
+    inbound.receive(
+        db,
+        inbound.Inbound(
+            sid="SM" + "5" * 32,
+            citizen_address="whatsapp:+5215533334444",
+            desk_address="whatsapp:+525500000000",
+            body="hola",
+            media=[],
+            profile_name=None,
+        ),
+    )
 
+    whatsapp = db.scalars(
+        sa.select(Conversation).filter_by(citizen_address="whatsapp:+5215533334444")
+    ).one()
     assert whatsapp.opted_out is True
 
 
