@@ -21,9 +21,10 @@ import socket
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from desk.db import utcnow
 from desk.models import message as m
@@ -76,31 +77,49 @@ def wake(path: str | Path, direction: str = "") -> None:
         pass  # no worker listening, or its buffer is full: it polls anyway
 
 
-def _due(now: datetime | sa.BindParameter[datetime]) -> sa.ColumnElement[bool]:
+def _due(now: datetime | sa.BindParameter[datetime], row: Any = Message) -> sa.ColumnElement[bool]:
     return sa.or_(
-        sa.and_(Message.status == m.PENDING, Message.next_attempt_at <= now),
+        sa.and_(row.status == m.PENDING, row.next_attempt_at <= now),
         # A worker that died mid-message loses its lease; the message is tried again.
-        sa.and_(Message.status == m.PROCESSING, Message.lease_expires_at <= now),
+        sa.and_(row.status == m.PROCESSING, row.lease_expires_at <= now),
     )
 
 
+# Order within a conversation: only its first message still pending or in progress (in
+# one direction) may be claimed. Numbered in one pass over the messages in flight: the
+# former NOT EXISTS on an earlier one became a nested loop over the whole backlog for
+# every candidate when PostgreSQL's planner had no statistics yet (a new database, a
+# burst): 45 ms a claim with 600 messages waiting, against under one now.
+_in_flight = (
+    sa.select(
+        Message.id,
+        Message.status,
+        Message.next_attempt_at,
+        Message.lease_expires_at,
+        sa.func.row_number()
+        .over(partition_by=Message.conversation_id, order_by=Message.id)
+        .label("place"),
+    )
+    .where(
+        Message.direction == sa.bindparam("direction"),
+        Message.status.in_((m.PENDING, m.PROCESSING)),
+    )
+    .subquery("in_flight")
+)
 # Built once: the claim runs several times per message, and building these statements
-# (the aliased subquery above all) cost more CPU than running them.
-_earlier = aliased(Message)
+# cost more CPU than running them. The first CLAIM_WINDOW due messages are locked with
+# SKIP LOCKED, so threads and workers claiming at once pass each other.
+CLAIM_WINDOW = 16
 _CANDIDATE = (
     sa.select(Message.id, Message.status)
     .where(
-        Message.direction == sa.bindparam("direction"),
+        Message.id.in_(
+            sa.select(_in_flight.c.id)
+            .where(_in_flight.c.place == 1, _due(sa.bindparam("now"), _in_flight.c))
+            .order_by(_in_flight.c.next_attempt_at, _in_flight.c.id)
+            .limit(CLAIM_WINDOW)
+        ),
         _due(sa.bindparam("now")),
-        # Order within a conversation: not while an earlier one is pending or in progress.
-        ~sa.select(_earlier.id)
-        .where(
-            _earlier.conversation_id == Message.conversation_id,
-            _earlier.direction == sa.bindparam("direction"),
-            _earlier.id < Message.id,
-            _earlier.status.in_((m.PENDING, m.PROCESSING)),
-        )
-        .exists(),
     )
     .order_by(Message.next_attempt_at, Message.id)
     # The second row only says whether more work is waiting (``Message.more``).

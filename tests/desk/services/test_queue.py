@@ -82,3 +82,23 @@ def test_a_claim_says_whether_more_work_is_due(db, make_message):
     # The worker wakes a second thread only when there is something for it.
     assert first.more is True
     assert second.more is False
+
+
+def test_an_earlier_message_waiting_out_its_backoff_still_holds_back_the_later_one(
+    db, make_message
+):
+    first = make_message(body="uno", next_attempt_at=utcnow() + timedelta(seconds=30))
+    make_message(first.conversation, body="dos")
+
+    assert queue.claim(db, m.INBOUND) is None
+
+
+def test_a_long_backlog_of_one_conversation_does_not_hide_another(db, make_message):
+    busy = make_message(body="0")
+    for n in range(1, 2 * queue.CLAIM_WINDOW):
+        make_message(busy.conversation, body=str(n))
+    other = make_message(body="otra")
+
+    assert queue.claim(db, m.INBOUND).id == busy.id
+    assert queue.claim(db, m.INBOUND).id == other.id
+    assert queue.claim(db, m.INBOUND) is None
