@@ -4,8 +4,12 @@ Run with ``flask --app desk worker``. One process handles many messages at once 
 threads: sends to Twilio and calls to Rasa spend their time waiting on the network,
 which threads do well without a second event loop beside Flask and SQLAlchemy. Inbound
 and outbound messages have their own threads, so a slow Rasa never holds back an
-agent's reply or a BAJA confirmation. Order within a conversation is the queue's:
-a message is not claimed while an earlier one of its conversation is in progress.
+agent's reply or a BAJA confirmation. The assistant's answer is the exception: the
+thread that routed the message sends it (it is claimed as it is queued), which spares
+the reply a wake-up and two transactions; a slow Twilio then slows routing too, which
+costs nothing, since no answer could go out sooner. Order within a conversation is
+the queue's: a message is not claimed while an earlier one of its conversation is in
+progress.
 
 Several worker processes may run against PostgreSQL; the embedded default (SQLite)
 runs one. Idle threads sleep until there is work: NOTIFY on PostgreSQL, a datagram to
@@ -28,6 +32,7 @@ from typing import Any
 
 import psycopg
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from desk import jobs
 from desk.bot_client import BotClient
@@ -111,22 +116,28 @@ class Worker:
             message = queue.claim(session, m.INBOUND, lease=self.lease)
             if message is None:
                 return IDLE
+            answer = None
             try:
                 if message.abandoned and message.attempts > self.max_attempts:  # type: ignore[attr-defined]
                     routing.poison(session, message.id, Abandoned(message.attempts))
                 else:
-                    routing.route(
+                    answer = routing.route(
                         session,
                         message,
                         self.bot,
                         give_up_seconds=self.app.config["BOT_GIVE_UP_SECONDS"],
                         privacy_url=self.privacy_url,
+                        hand_over=self.lease,
                     )
             except queue.LeaseLost:
                 log.warning("inbound %s was taken over by another worker", message.provider_sid)
             except Exception as error:
                 log.exception("inbound %s failed; a person takes it", message.provider_sid)
                 routing.poison(session, message.id, error)
+            if answer is not None:
+                # The assistant's answer, claimed as it was queued: sent from this thread
+                # now, without a wake-up and a claim on an outbound thread.
+                self._deliver(session, answer, marked=True)
             return MORE if message.more else ONE  # type: ignore[attr-defined]
 
     def handle_outbound(self) -> int:
@@ -136,23 +147,27 @@ class Worker:
             message = queue.claim(session, m.OUTBOUND, lease=self.lease)
             if message is None:
                 return IDLE
-            try:
-                if message.abandoned and message.attempts > self.max_attempts:  # type: ignore[attr-defined]
-                    outbound.give_up(session, message.id, Abandoned(message.attempts))
-                else:
-                    outbound.deliver(
-                        session,
-                        message,
-                        self.transport,
-                        status_callback=self.status_callback,
-                        give_up_seconds=self.app.config["SEND_GIVE_UP_SECONDS"],
-                    )
-            except queue.LeaseLost:
-                log.warning("outbound message %s was taken over by another worker", message.id)
-            except Exception as error:
-                log.exception("outbound message %s failed", message.id)
-                outbound.give_up(session, message.id, error)
+            if message.abandoned and message.attempts > self.max_attempts:  # type: ignore[attr-defined]
+                outbound.give_up(session, message.id, Abandoned(message.attempts))
+            else:
+                self._deliver(session, message)
             return MORE if message.more else ONE  # type: ignore[attr-defined]
+
+    def _deliver(self, session: Session, message: m.Message, *, marked: bool = False) -> None:
+        try:
+            outbound.deliver(
+                session,
+                message,
+                self.transport,
+                status_callback=self.status_callback,
+                give_up_seconds=self.app.config["SEND_GIVE_UP_SECONDS"],
+                marked=marked,
+            )
+        except queue.LeaseLost:
+            log.warning("outbound message %s was taken over by another worker", message.id)
+        except Exception as error:
+            log.exception("outbound message %s failed", message.id)
+            outbound.give_up(session, message.id, error)
 
     def run_once(self) -> bool:
         """Handle at most one outbound and one inbound message; True if there was work."""

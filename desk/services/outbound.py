@@ -31,11 +31,15 @@ def enqueue(
     kind: str | None = None,
     content_sid: str | None = None,
     content_variables: dict[str, str] | None = None,
+    claim: timedelta | None = None,
 ) -> Message:
     """Queue a reply in the caller's transaction; the worker sends it after commit.
 
     With ``content_sid`` it is a WhatsApp template and ``body`` is the text the
-    citizen will read, kept for the transcript."""
+    citizen will read, kept for the transcript. With ``claim`` (a lease) the caller
+    takes the reply as it queues it, when its conversation has nothing else queued
+    (``queue.claim_queued``), and delivers it itself after the commit with
+    ``deliver(..., marked=True)``; ``message.status`` says whether it did."""
     if not body.strip():
         raise ValueError("a reply needs text")
     if len(body) > MAX_BODY:
@@ -53,8 +57,10 @@ def enqueue(
         status=m.PENDING,
         next_attempt_at=utcnow(),
     )
+    claimed = claim is not None and queue.claim_queued(session, message, lease=claim)
     session.add(message)
-    queue.notify_worker(session, m.OUTBOUND)
+    if not claimed:
+        queue.notify_worker(session, m.OUTBOUND)
     return message
 
 
@@ -145,9 +151,12 @@ def deliver(
     status_callback: str | None,
     give_up_seconds: int,
     now: datetime | None = None,
+    marked: bool = False,
 ) -> None:
     """Hand a claimed outbound message to the transport, at most once, and record what
-    happened. Commits; holds no transaction while the transport works.
+    happened. Commits; holds no transaction while the transport works. ``marked``: the
+    message was claimed as it was queued (``enqueue(..., claim=…)``), its mark committed
+    with it and never tried, so it goes out at once.
 
     Before calling Twilio the message is marked as being sent (``sending_started_at``).
     A send whose outcome is unclear (a read timeout after the request went out, a 5xx,
@@ -163,7 +172,7 @@ def deliver(
         queue.fail(message, "the citizen opted out; nothing is sent", code="opted_out")
         session.commit()
         return
-    if message.sending_started_at is not None:
+    if message.sending_started_at is not None and not marked:
         try:
             found = _already_sent(session, message, transport)
         except TransportError as error:
@@ -177,9 +186,10 @@ def deliver(
             _record_sent(session, message, found.sid, found.status or "queued")
             session.commit()
             return
-    queue.hold(session, message)
-    message.sending_started_at = utcnow()
-    session.commit()  # the mark is durable before anything leaves
+    if not marked:
+        queue.hold(session, message)
+        message.sending_started_at = utcnow()
+        session.commit()  # the mark is durable before anything leaves
     try:
         sent = transport.send(
             to=conversation.citizen_address,

@@ -179,6 +179,40 @@ def claim(
     return message
 
 
+def claim_queued(
+    session: Session, message: Message, *, lease: timedelta, now: datetime | None = None
+) -> bool:
+    """Claim a message in the transaction that queues it, for the thread that queues it
+    to handle right after the commit: no wake-up, no claim and no second transaction.
+    An outbound message is claimed already marked as being sent (``sending_started_at``),
+    so it is durable as such before anything leaves, as ``outbound.deliver`` requires.
+
+    Refused (False, the message stays queued) while an earlier message of the same
+    conversation and direction is pending or in progress: order comes first."""
+    assert message.id is None, "only a message not yet stored is claimed as it is queued"
+    now = now or utcnow()
+    # Not flushed first: the message itself would count as an earlier one.
+    with session.no_autoflush:
+        earlier = session.scalar(
+            sa.select(
+                sa.exists().where(
+                    Message.conversation_id == message.conversation.id,
+                    Message.direction == message.direction,
+                    Message.status.in_((m.PENDING, m.PROCESSING)),
+                )
+            )
+        )
+    if earlier:
+        return False
+    message.status = m.PROCESSING
+    message.claim_token = uuid.uuid4().hex
+    message.lease_expires_at = now + lease
+    message.attempts = 1
+    if message.direction == m.OUTBOUND:
+        message.sending_started_at = now
+    return True
+
+
 def hold(session: Session, message: Message) -> None:
     """Begin writing a claimed message's outcome: lock its row and check the claim is
     still this worker's. Raises LeaseLost (after rolling back) when it is not."""

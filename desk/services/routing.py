@@ -6,7 +6,7 @@ talks over an agent. Consent keywords (BAJA/STOP, ALTA/START) come first.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -42,9 +42,15 @@ def route(
     give_up_seconds: int,
     privacy_url: str,
     now: datetime | None = None,
-) -> None:
+    hand_over: timedelta | None = None,
+) -> Message | None:
     """Route one claimed inbound message. Commits; holds no transaction while Rasa
-    works. Raises queue.LeaseLost when another worker took the message over."""
+    works. Raises queue.LeaseLost when another worker took the message over.
+
+    With ``hand_over`` (a lease), an answer that is one message is claimed as it is
+    queued and returned, for the caller to deliver at once
+    (``outbound.deliver(..., marked=True)``): the citizen's reply skips the queue's
+    wake-up and two transactions. Otherwise it is queued and None is returned."""
     now = now or utcnow()
     conversation = message.conversation
     queue.hold(session, message)
@@ -116,9 +122,10 @@ def route(
         # asking again would only repeat the turn, so a person takes it now.
         _escalate(session, message, "the assistant answered nothing", reason=c.SYSTEM_ERROR)
         return
-    _answer(session, conversation, reply.texts, privacy_url, now)
+    answer = _answer(session, conversation, reply.texts, privacy_url, now, hand_over)
     queue.finish(message)
     session.commit()
+    return answer if answer is not None and answer.status == m.PROCESSING else None
 
 
 def poison(session: Session, message_id: int, error: BaseException) -> None:
@@ -149,15 +156,21 @@ def _keep_in_case(session: Session, message: Message, *, open_if_missing: bool =
 
 
 def _answer(
-    session: Session, conversation: Conversation, texts: list[str], url: str, now: datetime
-) -> None:
+    session: Session,
+    conversation: Conversation,
+    texts: list[str],
+    url: str,
+    now: datetime,
+    hand_over: timedelta | None = None,
+) -> Message | None:
     """Queue one turn's answer as one message where Twilio allows (1,600 characters):
     separate messages may reach the phone in any order, one message arrives whole.
 
     The privacy notice, owed once per conversation, closes the first answer on WhatsApp:
     it never delays or replaces it, and it costs no message of its own when it fits. On
     SMS it goes alone: an answer there is kept within three segments (actions/answers.py),
-    and the notice would double it."""
+    and the notice would double it. Returns the answer when it is one message, claimed
+    as it was queued if ``hand_over`` allowed."""
     parts = outbound.split_body("\n\n".join(text.strip() for text in texts))
     notice = None
     if conversation.privacy_notice_sent_at is None:
@@ -167,10 +180,13 @@ def _answer(
         if fits and conversation.channel == "whatsapp":
             parts[-1] = f"{parts[-1]}\n\n{notice}"
             notice = None
+    if len(parts) == 1 and notice is None:
+        return outbound.enqueue(session, conversation, parts[0], author=m.BOT, claim=hand_over)
     for part in parts:
         outbound.enqueue(session, conversation, part, author=m.BOT)
     if notice is not None:
         outbound.enqueue(session, conversation, notice, author=m.SYSTEM, kind=m.PRIVACY_NOTICE)
+    return None
 
 
 def _escalate(session: Session, message: Message, error: str, *, reason: str) -> None:

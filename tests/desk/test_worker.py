@@ -17,7 +17,7 @@ from desk import create_app
 from desk.db import create_engine, get_session
 from desk.models import Case, Conversation, Message
 from desk.models import message as m
-from desk.services import queue
+from desk.services import queue, routing
 from desk.worker import Worker
 from tests.desk.conftest import BASE_CONFIG, FakeBot, outbound_of
 from tests.desk.services.test_outbound import RecordingTransport
@@ -31,7 +31,7 @@ def test_a_citizen_message_is_answered_through_the_transport(app, db, bot, make_
 
     rounds = Worker(app, transport=transport, bot=bot).run_until_idle()
 
-    assert rounds >= 2
+    assert rounds == 1, "the answer goes out from the thread that routed the message"
     db.refresh(inbound)
     assert inbound.status == m.DONE
     [reply] = outbound_of(db, inbound.conversation)
@@ -313,8 +313,44 @@ def test_the_sqlite_wake_up_goes_out_only_when_the_work_is_committed(tmp_path):
     assert received == [b"inbound"]
 
 
-def test_replies_queued_while_routing_are_sent_by_the_same_worker(app, db, bot, make_message):
-    make_message(body="hola")
+def test_the_assistants_answer_goes_out_from_the_thread_that_routed_it(app, db, bot, make_message):
+    inbound = make_message(body="hola")
+    transport = RecordingTransport()
+    worker = Worker(app, transport=transport, bot=bot)
+
+    worker.handle_inbound()
+
+    assert [call["body"][:6] for call in transport.calls] == ["¡Hola!"]  # notice included
+    [reply] = outbound_of(db, inbound.conversation)
+    assert (reply.status, reply.provider_sid, reply.attempts) == (m.DONE, "SMsent1", 1)
+    assert reply.sending_started_at is None
+    assert worker.handle_outbound() == 0, "nothing is left for the outbound threads"
+
+
+def test_an_answer_waits_behind_a_reply_of_its_conversation_still_to_be_sent(
+    app, db, bot, make_conversation, make_message
+):
+    conversation = make_conversation()
+    earlier = make_message(conversation, direction=m.OUTBOUND, body="primero", status=m.PENDING)
+    make_message(conversation, body="hola")
+    transport = RecordingTransport()
+    worker = Worker(app, transport=transport, bot=bot)
+
+    worker.handle_inbound()
+    assert transport.calls == [], "the answer did not overtake the earlier reply"
+    while worker.handle_outbound():
+        pass
+
+    assert [call["body"][:7] for call in transport.calls] == ["primero", "¡Hola! "]
+    db.refresh(earlier)
+    assert earlier.status == m.DONE
+
+
+def test_an_answer_of_several_messages_goes_through_the_queue_in_order(
+    app, db, bot, make_conversation, make_message
+):
+    bot.texts = ["uno " * 300, "dos " * 300]  # two messages past Twilio's 1,600 characters
+    make_message(make_conversation(channel="sms"), body="hola")
     transport = RecordingTransport()
     worker = Worker(app, transport=transport, bot=bot)
 
@@ -323,7 +359,38 @@ def test_replies_queued_while_routing_are_sent_by_the_same_worker(app, db, bot, 
     while worker.handle_outbound():
         pass
 
-    assert [call["body"][:6] for call in transport.calls] == ["¡Hola!"]  # notice included
+    assert [call["body"][:3] for call in transport.calls] == ["uno", "dos", "Avi"]
+
+
+def test_a_worker_that_dies_before_sending_the_answer_it_held_leaves_it_to_be_looked_up(
+    app, db, bot, make_message
+):
+    """Killed between the commit that claimed the answer and the call to Twilio, or
+    during it: past the lease another thread takes the answer, asks Twilio's list
+    first, and sends it once."""
+    inbound = make_message(body="hola")
+    transport = RecordingTransport()
+    worker = Worker(app, transport=transport, bot=bot)
+    with app.app_context():
+        answer = queue.claim(get_session(), m.INBOUND)
+        handed = routing.route(
+            get_session(),
+            answer,
+            bot,
+            give_up_seconds=60,
+            privacy_url="https://desk.example.test/privacidad",
+            hand_over=timedelta(seconds=1),
+        )
+    assert handed is not None  # ...and the worker dies here, the answer not sent
+    [reply] = outbound_of(db, inbound.conversation)
+    assert reply.status == m.PROCESSING and reply.sending_started_at is not None
+    time.sleep(1.1)
+
+    assert worker.handle_outbound() != 0
+    assert transport.lookups == 1
+    assert len(transport.calls) == 1
+    db.refresh(reply)
+    assert (reply.status, reply.provider_sid) == (m.DONE, "SMsent1")
 
 
 def test_one_wake_up_wakes_one_waiting_thread():

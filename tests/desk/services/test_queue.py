@@ -102,3 +102,20 @@ def test_a_long_backlog_of_one_conversation_does_not_hide_another(db, make_messa
     assert queue.claim(db, m.INBOUND).id == busy.id
     assert queue.claim(db, m.INBOUND).id == other.id
     assert queue.claim(db, m.INBOUND) is None
+
+
+def test_a_message_is_claimed_as_it_is_queued_only_when_its_conversation_waits_on_nothing(
+    db, make_conversation, make_message
+):
+    conversation = make_conversation()
+    alone = m.Message(conversation=conversation, direction=m.OUTBOUND, author=m.BOT, body="a")
+    assert queue.claim_queued(db, alone, lease=queue.LEASE) is True
+    db.add(alone)
+    db.commit()
+    assert (alone.status, alone.attempts) == (m.PROCESSING, 1)
+    assert alone.claim_token and alone.sending_started_at is not None
+
+    behind = m.Message(conversation=conversation, direction=m.OUTBOUND, author=m.BOT, body="b")
+
+    assert queue.claim_queued(db, behind, lease=queue.LEASE) is False
+    assert behind.status != m.PROCESSING
