@@ -80,13 +80,22 @@ class BotClient:
             self.http.mount(scheme, HTTPAdapter(pool_maxsize=connections))
 
     def send(
-        self, sender: str, text: str, *, message_id: str, metadata: dict[str, Any]
+        self,
+        sender: str,
+        text: str,
+        *,
+        message_id: str,
+        metadata: dict[str, Any],
+        asked_before: bool = True,
     ) -> BotReply:
+        """One turn. ``asked_before`` False says this message was never sent to Rasa, so
+        the channel need not look for an answer it already gave (a read of the tracker)."""
         payload = {
             "sender": sender,
             "message": text,
             "message_id": message_id,
             "metadata": metadata,
+            "asked_before": asked_before,
         }
         data = self._post(sender, "/webhooks/desk/webhook", payload)
         messages = data.get("messages") or []

@@ -7,7 +7,8 @@
   confidence, the procedure entity, the model), which the desk stores on the message.
   A ``message_id`` already in the tracker is not run again: the answer given then is
   returned, so a desk that retries after a timeout or a crash never runs a turn twice
-  (a second handoff, a second folio).
+  (a second handoff, a second folio). The desk sends ``asked_before: false`` on a
+  message's first try, which cannot have run, and the tracker is not read for it.
 - ``POST /webhooks/desk/resume``: hand the conversation back to the assistant after a
   person resolved its case.
 - ``POST /webhooks/desk/forget``: delete everything the tracker store keeps of a
@@ -96,7 +97,10 @@ class DeskInput(InputChannel):
             if agent is None or not agent.is_ready():
                 return response.json({"error": "no model loaded yet"}, status=503)
             message_id = str(payload.get("message_id") or "") or None
-            if message_id is not None:
+            # Only a message the desk sent before (a timeout, a crash) can have run: the
+            # desk says so, and a first try skips reading the tracker, one of three reads
+            # a turn made. Without the field, the tracker is read, as the safe side.
+            if message_id is not None and payload.get("asked_before") is not False:
                 earlier = await agent.tracker_store.retrieve(sender)
                 answered = _answer_to(earlier, message_id)
                 if answered is not None:

@@ -89,6 +89,7 @@ def route(
             message.body,
             message_id=str(message.id),
             metadata={"channel": conversation.channel, "language": conversation.language},
+            asked_before=asked_before,
         )
     except BotUnavailable as error:
         queue.hold(session, message)

@@ -206,14 +206,26 @@ class FakeBot:
     on_send: Callable[[str], None] | None = None
 
     def send(
-        self, sender: str, text: str, *, message_id: str, metadata: dict[str, Any]
+        self,
+        sender: str,
+        text: str,
+        *,
+        message_id: str,
+        metadata: dict[str, Any],
+        asked_before: bool = True,
     ) -> BotReply:
         if self.down:
             raise BotUnavailable("Rasa at http://127.0.0.1:5005 failed: ConnectionError")
         if self.broken is not None:
             raise self.broken
         self.sent.append(
-            {"sender": sender, "text": text, "message_id": message_id, "metadata": metadata}
+            {
+                "sender": sender,
+                "text": text,
+                "message_id": message_id,
+                "metadata": metadata,
+                "asked_before": asked_before,
+            }
         )
         if self.on_send:
             self.on_send(sender)

@@ -40,6 +40,7 @@ def test_send_posts_to_the_desk_channel_with_the_token_and_reads_the_parse(rasa)
         "message": "¡Hola!",
         "message_id": "7",
         "metadata": {"channel": "sms"},
+        "asked_before": True,  # unless the caller knows better: the channel checks
     }
     assert reply.texts == ["¡Hola!"]
     assert (reply.intent, reply.confidence, reply.language) == ("greet", 0.91, "es")

@@ -157,7 +157,7 @@ class SlowBot(FakeBot):
         self.by_conversation: dict[str, int] = {}
         self.overlap_in_one_conversation = False
 
-    def send(self, sender, text, *, message_id, metadata):
+    def send(self, sender, text, *, message_id, metadata, asked_before=True):
         with self.lock:
             self.running += 1
             self.most = max(self.most, self.running)
@@ -168,7 +168,9 @@ class SlowBot(FakeBot):
         with self.lock:
             self.running -= 1
             self.by_conversation[sender] -= 1
-        return super().send(sender, text, message_id=message_id, metadata=metadata)
+        return super().send(
+            sender, text, message_id=message_id, metadata=metadata, asked_before=asked_before
+        )
 
 
 def store_inbound(app: Flask, count: int, conversations: int) -> None:

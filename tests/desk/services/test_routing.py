@@ -54,6 +54,8 @@ def test_in_bot_mode_the_message_goes_to_the_assistant_and_its_replies_are_queue
             "text": "hola",
             "message_id": str(message.id),
             "metadata": {"channel": "whatsapp", "language": "es"},
+            # Never sent before: Rasa need not look for an answer it gave to it.
+            "asked_before": False,
         }
     ]
     assert message.status == m.DONE
@@ -328,7 +330,9 @@ def test_a_turn_that_handed_off_while_the_desk_waited_still_gets_its_answer_to_t
 
     route_next(db, bot)
 
-    assert [call["message_id"] for call in bot.sent] == [str(message.id)]
+    assert [(call["message_id"], call["asked_before"]) for call in bot.sent] == [
+        (str(message.id), True)
+    ]
     [answer] = answers(db, message.conversation)
     assert "CAB-2026-000001" in answer.body
     assert message.status == m.DONE and message.sending_started_at is None
