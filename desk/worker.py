@@ -113,12 +113,15 @@ class Worker:
         and others were due)."""
         with self.app.app_context():
             session = get_session()
-            message = queue.claim(session, m.INBOUND, lease=self.lease)
+            # The claim's transaction goes on into routing's first writes (consent, the
+            # case, the mark before Rasa): one transaction fewer per message.
+            message = queue.claim(session, m.INBOUND, lease=self.lease, keep_open=True)
             if message is None:
                 return IDLE
             answer = None
             try:
                 if message.abandoned and message.attempts > self.max_attempts:  # type: ignore[attr-defined]
+                    session.commit()  # the claim stands: this attempt is counted
                     routing.poison(session, message.id, Abandoned(message.attempts))
                 else:
                     answer = routing.route(
@@ -128,6 +131,7 @@ class Worker:
                         give_up_seconds=self.app.config["BOT_GIVE_UP_SECONDS"],
                         privacy_url=self.privacy_url,
                         hand_over=self.lease,
+                        held=True,
                     )
             except queue.LeaseLost:
                 log.warning("inbound %s was taken over by another worker", message.provider_sid)

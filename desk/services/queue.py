@@ -146,10 +146,17 @@ _HELD = (
 
 
 def claim(
-    session: Session, direction: str, now: datetime | None = None, lease: timedelta = LEASE
+    session: Session,
+    direction: str,
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
+    *,
+    keep_open: bool = False,
 ) -> Message | None:
     """Take the next due message in ``direction``, or None. Commits the claim and
-    returns the message (with its conversation) detached from any transaction.
+    returns the message (with its conversation) detached from any transaction; with
+    ``keep_open`` the transaction goes on, the row still locked, for the caller's first
+    writes (as after ``hold``), and the caller commits it.
 
     The message's ``abandoned`` says a worker had it and stopped before finishing;
     ``more`` says another message was due too, for the worker to wake a second thread
@@ -171,7 +178,8 @@ def claim(
     message = session.get(
         Message, candidate, populate_existing=True, options=[joinedload(Message.conversation)]
     )
-    session.commit()  # the claim, and the end of the transaction
+    if not keep_open:
+        session.commit()  # the claim, and the end of the transaction
     assert message is not None
     # Claimed while still in progress: the worker that had it died or hung.
     message.abandoned = row.status == m.PROCESSING  # type: ignore[attr-defined]

@@ -43,6 +43,7 @@ def route(
     privacy_url: str,
     now: datetime | None = None,
     hand_over: timedelta | None = None,
+    held: bool = False,
 ) -> Message | None:
     """Route one claimed inbound message. Commits; holds no transaction while Rasa
     works. Raises queue.LeaseLost when another worker took the message over.
@@ -50,10 +51,14 @@ def route(
     With ``hand_over`` (a lease), an answer that is one message is claimed as it is
     queued and returned, for the caller to deliver at once
     (``outbound.deliver(..., marked=True)``): the citizen's reply skips the queue's
-    wake-up and two transactions. Otherwise it is queued and None is returned."""
+    wake-up and two transactions. Otherwise it is queued and None is returned.
+
+    ``held``: the message comes in the transaction that claimed it
+    (``queue.claim(..., keep_open=True)``), so it is already held."""
     now = now or utcnow()
     conversation = message.conversation
-    queue.hold(session, message)
+    if not held:
+        queue.hold(session, message)
     word = consent.change(conversation, message.body)
     if word is not None:
         consent.apply(session, conversation, word)

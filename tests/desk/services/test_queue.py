@@ -119,3 +119,15 @@ def test_a_message_is_claimed_as_it_is_queued_only_when_its_conversation_waits_o
 
     assert queue.claim_queued(db, behind, lease=queue.LEASE) is False
     assert behind.status != m.PROCESSING
+
+
+def test_a_claim_kept_open_goes_on_into_the_callers_transaction(db, make_message):
+    message = make_message()
+
+    claimed = queue.claim(db, m.INBOUND, keep_open=True)
+
+    assert db.in_transaction(), "the caller writes its first outcome in the same one"
+    claimed.intent = "greet"
+    db.commit()
+    db.refresh(message)
+    assert (message.status, message.attempts, message.intent) == (m.PROCESSING, 1, "greet")
