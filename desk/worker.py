@@ -32,6 +32,7 @@ from typing import Any
 
 import psycopg
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from desk import jobs
@@ -135,6 +136,17 @@ class Worker:
                     )
             except queue.LeaseLost:
                 log.warning("inbound %s was taken over by another worker", message.provider_sid)
+            except OperationalError:
+                # The database went away mid-message (a restart, a failover): nothing is
+                # wrong with the message, and a person need not take it. It keeps its
+                # claim until the lease ends and is taken again then; Rasa answers a
+                # repeated id without running the turn twice.
+                session.rollback()
+                log.warning(
+                    "inbound %s: database unavailable; tried again after its lease",
+                    message.provider_sid,
+                    exc_info=True,
+                )
             except Exception as error:
                 log.exception("inbound %s failed; a person takes it", message.provider_sid)
                 routing.poison(session, message.id, error)
@@ -169,6 +181,15 @@ class Worker:
             )
         except queue.LeaseLost:
             log.warning("outbound message %s was taken over by another worker", message.id)
+        except OperationalError:
+            # As for inbound: the message is not at fault. Past its lease it is looked up
+            # in Twilio's list before anything is sent again (its mark is committed).
+            session.rollback()
+            log.warning(
+                "outbound message %s: database unavailable; tried again after its lease",
+                message.id,
+                exc_info=True,
+            )
         except Exception as error:
             log.exception("outbound message %s failed", message.id)
             outbound.give_up(session, message.id, error)

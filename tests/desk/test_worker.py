@@ -77,6 +77,35 @@ def test_a_message_that_breaks_routing_goes_to_a_person_and_the_next_one_flows(
     assert after.status == m.DONE and after.case_id == case.id
 
 
+def test_a_database_gone_mid_message_is_not_the_messages_fault(
+    app, db, bot, make_conversation, make_message
+):
+    """A restart or failover while the assistant answered: no case, no apology; the
+    message is taken again once its lease ends, and answered once."""
+    from sqlalchemy.exc import OperationalError
+
+    conversation = make_conversation()
+    message = make_message(conversation, body="cuanto cuesta el pasaporte")
+    bot.broken = OperationalError("UPDATE messages …", {}, Exception("server closed"))
+    app.config["WORKER_LEASE_SECONDS"] = 1
+    transport = RecordingTransport()
+    worker = Worker(app, transport=transport, bot=bot)
+
+    worker.handle_inbound()
+    db.refresh(message)
+    assert message.status == m.PROCESSING
+    assert db.scalars(sa.select(Case)).all() == []
+
+    bot.broken = None
+    time.sleep(1.1)
+    worker.run_until_idle()
+
+    db.refresh(message)
+    assert (message.status, message.attempts) == (m.DONE, 2)
+    assert len(transport.calls) == 1
+    assert db.scalars(sa.select(Case)).all() == []
+
+
 def test_a_message_whose_workers_keep_dying_stops_being_retried(
     app, db, bot, make_message, monkeypatch
 ):
