@@ -77,14 +77,44 @@ def create_engine(url: str) -> sa.Engine:
         # connect_timeout keeps /readyz and the webhook from hanging on a dead server.
         engine = sa.create_engine(
             url,
-            pool_pre_ping=True,
             hide_parameters=True,
             pool_size=10,
             max_overflow=30,
             connect_args={"connect_timeout": 5},
         )
+        _ping_when_idle(engine)
     sa.event.listen(engine, "handle_error", _scrub_database_error)
     return engine
+
+
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: sa.Engine) -> None:
+    """Check a pooled connection before use only when it sat idle for a second or more.
+
+    SQLAlchemy's pool_pre_ping asks the server on every checkout: one round trip more
+    for each transaction (six for a citizen's question and its answer), under load,
+    on a connection used a few milliseconds before. An idle one may have outlived a
+    restart and is still checked; a failure on one used just before is what a failure
+    mid-transaction already was, and is handled the same way (the webhook spools, the
+    worker tries again after the lease)."""
+
+    def returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["desk.returned_at"] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("desk.returned_at")
+        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return  # new, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool drops this connection and checks out a new one.
+            raise sa.exc.DisconnectionError(str(error).split("\n", 1)[0]) from error
+
+    sa.event.listen(engine.pool, "checkin", returned)
+    sa.event.listen(engine.pool, "checkout", checkout)
 
 
 def _scrub_database_error(context: Any) -> None:
