@@ -26,6 +26,7 @@ import signal
 import socket
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -120,7 +121,9 @@ class Worker:
             if message is None:
                 return IDLE
             answer = None
-            try:
+            with self._outcome(
+                session, f"inbound {message.provider_sid}", message.id, routing.poison
+            ):
                 if message.abandoned and message.attempts > self.max_attempts:  # type: ignore[attr-defined]
                     session.commit()  # the claim stands: this attempt is counted
                     routing.poison(session, message.id, Abandoned(message.attempts))
@@ -134,22 +137,6 @@ class Worker:
                         hand_over=self.lease,
                         held=True,
                     )
-            except queue.LeaseLost:
-                log.warning("inbound %s was taken over by another worker", message.provider_sid)
-            except OperationalError:
-                # The database went away mid-message (a restart, a failover): nothing is
-                # wrong with the message, and a person need not take it. It keeps its
-                # claim until the lease ends and is taken again then; Rasa answers a
-                # repeated id without running the turn twice.
-                session.rollback()
-                log.warning(
-                    "inbound %s: database unavailable; tried again after its lease",
-                    message.provider_sid,
-                    exc_info=True,
-                )
-            except Exception as error:
-                log.exception("inbound %s failed; a person takes it", message.provider_sid)
-                routing.poison(session, message.id, error)
             if answer is not None:
                 # The assistant's answer, claimed as it was queued: sent from this thread
                 # now, without a wake-up and a claim on an outbound thread.
@@ -170,7 +157,7 @@ class Worker:
             return MORE if message.more else ONE  # type: ignore[attr-defined]
 
     def _deliver(self, session: Session, message: m.Message, *, marked: bool = False) -> None:
-        try:
+        with self._outcome(session, f"outbound message {message.id}", message.id, outbound.give_up):
             outbound.deliver(
                 session,
                 message,
@@ -179,20 +166,37 @@ class Worker:
                 give_up_seconds=self.app.config["SEND_GIVE_UP_SECONDS"],
                 marked=marked,
             )
+
+    @contextlib.contextmanager
+    def _outcome(
+        self,
+        session: Session,
+        label: str,
+        message_id: int,
+        fail: Callable[[Session, int, BaseException], None],
+    ) -> Iterator[None]:
+        """How handling one message may end other than well, the same in both directions.
+
+        - Another worker took it over (its lease ran out): this one writes nothing.
+        - The database went away (a restart, a failover): nothing is wrong with the
+          message, and a person need not take it. It keeps its claim until the lease
+          ends and is taken again then; Rasa answers a repeated id without running the
+          turn twice, and a reply with its mark is looked up in Twilio's list first.
+        - Anything else is the message's own: ``fail`` (routing.poison hands it to a
+          person with a folio, outbound.give_up fails it where agents see it).
+        """
+        try:
+            yield
         except queue.LeaseLost:
-            log.warning("outbound message %s was taken over by another worker", message.id)
+            log.warning("%s was taken over by another worker", label)
         except OperationalError:
-            # As for inbound: the message is not at fault. Past its lease it is looked up
-            # in Twilio's list before anything is sent again (its mark is committed).
             session.rollback()
             log.warning(
-                "outbound message %s: database unavailable; tried again after its lease",
-                message.id,
-                exc_info=True,
+                "%s: database unavailable; tried again after its lease", label, exc_info=True
             )
         except Exception as error:
-            log.exception("outbound message %s failed", message.id)
-            outbound.give_up(session, message.id, error)
+            log.exception("%s failed", label)
+            fail(session, message_id, error)
 
     def run_once(self) -> bool:
         """Handle at most one outbound and one inbound message; True if there was work."""
