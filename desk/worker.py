@@ -48,6 +48,12 @@ from desk.transports import from_config as transport_from_config
 log = logging.getLogger(__name__)
 DIRECTIONS = (m.INBOUND, m.OUTBOUND)
 SWITCH_SECONDS = 0.0005
+# A thread without work sleeps until it is woken: by the listener for new work, by the
+# poll for retries and expired leases. Looking by itself every WORKER_POLL_SECONDS, as
+# it once did, made 32 idle threads run 32 claims a second (on SQLite each took the
+# write lock that webhooks wait for). It still looks once a minute, should a wake-up
+# ever be lost.
+IDLE_LOOK_SECONDS = 60.0
 IDLE, ONE, MORE = 0, 1, 2  # what one round found: nothing, a message, or more than one
 
 
@@ -256,7 +262,7 @@ class Worker:
 
     def _serve(self, direction: str) -> None:
         handle = self.handle_inbound if direction == m.INBOUND else self.handle_outbound
-        idle = self.app.config["WORKER_POLL_SECONDS"]
+        idle = max(IDLE_LOOK_SECONDS, self.app.config["WORKER_POLL_SECONDS"])
         while not self.stopping.is_set():
             try:
                 handled = handle()

@@ -282,6 +282,40 @@ def test_a_stored_message_wakes_the_sleeping_worker_without_waiting_for_the_poll
         runner.join(60)
 
 
+def test_an_idle_worker_does_not_look_for_work_until_something_is_due(live_app, monkeypatch):
+    live_app.config["WORKER_POLL_SECONDS"] = 0.1
+    looks = []
+    claim = queue.claim
+    monkeypatch.setattr(queue, "claim", lambda *a, **k: looks.append(1) or claim(*a, **k))
+    worker = Worker(live_app, transport=RecordingTransport(), bot=FakeBot())
+    runner = threading.Thread(target=worker.run_forever)
+    runner.start()
+    try:
+        time.sleep(1)  # every thread has looked once and found nothing
+        after_the_first_look = len(looks)
+        time.sleep(1)  # ten polls, nothing due
+        assert len(looks) == after_the_first_look
+    finally:
+        worker.stop()
+        runner.join(60)
+
+
+def test_work_stored_without_a_wake_up_is_found_by_the_poll(live_app, monkeypatch):
+    live_app.config["WORKER_POLL_SECONDS"] = 0.2
+    # Every wake-up is lost: no datagram heard, no NOTIFY listened to.
+    monkeypatch.setattr(Worker, "_listen", lambda self: None)
+    worker = Worker(live_app, transport=RecordingTransport(), bot=FakeBot())
+    runner = threading.Thread(target=worker.run_forever)
+    runner.start()
+    try:
+        time.sleep(1)  # every thread asleep
+        store_inbound(live_app, count=3, conversations=3)
+        wait_until(lambda: answered(live_app, 3))
+    finally:
+        worker.stop()
+        runner.join(60)
+
+
 def test_the_worker_says_it_is_alive(live_app):
     from desk.ops import heartbeat
 
