@@ -24,7 +24,6 @@ import logging
 import os
 import signal
 import socket
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -40,14 +39,13 @@ from desk import jobs
 from desk.bot_client import BotClient
 from desk.db import engine, get_session, worker_socket
 from desk.models import message as m
-from desk.ops import heartbeat, metrics
+from desk.ops import heartbeat, metrics, process
 from desk.services import inbound, outbound, queue, routing
 from desk.transports import Transport
 from desk.transports import from_config as transport_from_config
 
 log = logging.getLogger(__name__)
 DIRECTIONS = (m.INBOUND, m.OUTBOUND)
-SWITCH_SECONDS = 0.0005
 # A thread without work sleeps until it is woken: by the listener for new work, by the
 # poll for retries and expired leases. Looking by itself every WORKER_POLL_SECONDS, as
 # it once did, made 32 idle threads run 32 claims a second (on SQLite each took the
@@ -365,10 +363,8 @@ class Abandoned(Exception):
 def run(app: Flask) -> None:
     if app.config["WORKER_NICE"] > 0:
         os.nice(app.config["WORKER_NICE"])
-    # Many threads, short transactions: a thread that holds the database's lock gets
-    # the GIL back sooner (Python's default is 5 ms), so others wait less behind it.
-    sys.setswitchinterval(SWITCH_SECONDS)
     worker = Worker(app)
+    process.settle()
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)
     worker.run_forever()

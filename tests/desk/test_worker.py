@@ -485,15 +485,18 @@ def test_one_wake_up_wakes_one_waiting_thread():
     assert sorted(woken) == ["a", "b"]
 
 
-def test_the_worker_yields_the_cpu_to_the_web_process(app, monkeypatch):
+def test_the_worker_yields_the_cpu_to_the_web_process_and_settles_before_serving(app, monkeypatch):
     import desk.worker
 
     niced: list[int] = []
+    settled: list[bool] = []
     monkeypatch.setattr(desk.worker.os, "nice", niced.append)
     monkeypatch.setattr(desk.worker.Worker, "run_forever", lambda self: None)
     monkeypatch.setattr(desk.worker.signal, "signal", lambda *args: None)
-    monkeypatch.setattr(desk.worker.sys, "setswitchinterval", lambda seconds: None)
+    # The interpreter's settings are the test process's too: recorded, not applied.
+    monkeypatch.setattr(desk.worker.process, "settle", lambda: settled.append(True))
 
     desk.worker.run(app)
 
     assert niced == [10]
+    assert settled == [True]
