@@ -39,7 +39,7 @@ def test_the_web_process_freezes_the_app_it_built_before_serving(tmp_path):
     done = subprocess.run(
         [sys.executable, "-c", SERVE],
         env=env,
-        cwd=tmp_path,  # no .env of the checkout is read
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         check=True,
