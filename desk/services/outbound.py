@@ -182,7 +182,6 @@ def deliver(
             session.commit()
             return
         if found is not None:
-            queue.hold(session, message)
             _record_sent(session, message, found.sid, found.status or "queued")
             session.commit()
             return
@@ -204,7 +203,6 @@ def deliver(
             message.sending_started_at = None  # certainly not accepted
         _record_failure(session, message, error, now, give_up_seconds)
     else:
-        queue.hold(session, message)
         _record_sent(session, message, sent.sid, sent.status)
     session.commit()
 
@@ -264,11 +262,9 @@ def _already_sent(session: Session, message: Message, transport: Transport) -> S
 
 
 def _record_sent(session: Session, message: Message, sid: str, status: str) -> None:
-    message.provider_sid = sid
-    message.delivery_status = status
-    message.sending_started_at = None
-    queue.finish(message)
-    session.flush()
+    """Twilio accepted the message: it is done, with its SID, if this worker still
+    holds it (else queue.LeaseLost)."""
+    queue.finish_sent(session, message, sid=sid, delivery_status=status)
     asked = message.conversation.last_inbound_at
     if asked is not None and message.author in (m.BOT, m.AGENT):
         metrics.observe_reply_latency((utcnow() - asked).total_seconds(), author=message.author)
@@ -315,10 +311,40 @@ def _retry_or_fail(
     )
 
 
-def apply_status(session: Session, params: Mapping[str, str]) -> Message | None:
+_MESSAGES = Message.__table__
+# Built once, on the table rather than the model: Twilio calls it twice for every reply.
+_MOVE_STATUS = (
+    sa.update(_MESSAGES)
+    .where(
+        _MESSAGES.c.provider_sid == sa.bindparam("sid"),
+        _MESSAGES.c.direction == m.OUTBOUND,
+        sa.or_(
+            _MESSAGES.c.delivery_status.is_(None),
+            _MESSAGES.c.delivery_status.not_in(sa.bindparam("refused", expanding=True)),
+        ),
+    )
+    .values(
+        delivery_status=sa.bindparam("new_status"),
+        error_code=sa.func.coalesce(sa.bindparam("new_error_code"), _MESSAGES.c.error_code),
+        error_message=sa.func.coalesce(
+            sa.bindparam("new_error_message"), _MESSAGES.c.error_message
+        ),
+    )
+    .returning(_MESSAGES.c.id, _MESSAGES.c.conversation_id, _MESSAGES.c.error_code)
+)
+
+
+def apply_status(session: Session, params: Mapping[str, str]) -> int | None:
     """Apply a Twilio status callback; statuses that arrive late never move a message
     back. A callback for a SID not stored yet (Twilio can be faster than the answer to
-    ``messages.create``) is kept and applied when the SID is stored."""
+    ``messages.create``) is kept and applied when the SID is stored. Returns the id of
+    the message it moved, if it moved one.
+
+    One UPDATE whose WHERE says which statuses the new one may follow: two callbacks
+    come for every reply ("sent", then "delivered"), and reading the row first, then
+    writing it, made them the larger part of what the web process spent per message.
+    PostgreSQL re-checks the WHERE against a row another transaction just changed, so
+    "sent" landing after "delivered" still changes nothing."""
     sid = params.get("MessageSid") or params.get("SmsSid")
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
     if not sid or not status:
@@ -327,32 +353,42 @@ def apply_status(session: Session, params: Mapping[str, str]) -> Message | None:
         return None  # a status Twilio added after this code: nothing to move
     error_code = params.get("ErrorCode") or None
     error_message = params.get("ErrorMessage") or None
-    message = session.scalars(
-        sa.select(Message)
-        .filter_by(provider_sid=sid, direction=m.OUTBOUND)
-        # Locked and read afresh: "sent" and "delivered" often arrive together, and the
-        # later one must not be undone by the earlier one's write.
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    moved = session.execute(
+        _MOVE_STATUS,
+        {
+            "sid": sid,
+            "new_status": status,
+            "refused": _refused_after(status),
+            # Twilio's words for a failure where it gives them, else what the desk knew.
+            "new_error_code": error_code if status in m.DELIVERY_FAILED else None,
+            "new_error_message": error_message if status in m.DELIVERY_FAILED else None,
+        },
     ).first()
-    if message is None:
-        # Kept for a while, for a send whose answer is still on its way; then forgotten.
-        session.execute(
-            sa.delete(PendingStatus).where(PendingStatus.received_at < utcnow() - EARLY_STATUS_KEPT)
-        )
-        session.add(
-            PendingStatus(
-                provider_sid=sid[:64],
-                status=status,
-                error_code=(error_code or "")[:16] or None,
-                error_message=error_message,
-            )
-        )
+    if moved is not None:
+        if status in m.DELIVERY_FAILED and moved.error_code == "21610":
+            conversation = session.get(Conversation, moved.conversation_id)
+            assert conversation is not None
+            consent.opt_out_by_carrier(session, conversation, "21610")
         session.commit()
+        return moved.id
+    known = session.scalar(sa.select(_MESSAGES.c.id).where(_MESSAGES.c.provider_sid == sid))
+    if known is not None:
+        session.rollback()  # a late status: the message is past it
         return None
-    _apply(session, message, status, error_code, error_message)
+    # Kept for a while, for a send whose answer is still on its way; then forgotten.
+    session.execute(
+        sa.delete(PendingStatus).where(PendingStatus.received_at < utcnow() - EARLY_STATUS_KEPT)
+    )
+    session.add(
+        PendingStatus(
+            provider_sid=sid[:64],
+            status=status,
+            error_code=(error_code or "")[:16] or None,
+            error_message=error_message,
+        )
+    )
     session.commit()
-    return message
+    return None
 
 
 def _apply(
@@ -362,7 +398,7 @@ def _apply(
     error_code: str | None,
     error_message: str | None,
 ) -> None:
-    if not _moves_forward(message.delivery_status, status):
+    if message.delivery_status in _refused_after(status):
         return
     message.delivery_status = status
     if status in m.DELIVERY_FAILED:
@@ -372,12 +408,9 @@ def _apply(
             consent.opt_out_by_carrier(session, message.conversation, "21610")
 
 
-def _moves_forward(current: str | None, new: str) -> bool:
-    order = m.DELIVERY_ORDER
-    if current in m.DELIVERY_FAILED:
-        return False
+def _refused_after(new: str) -> tuple[str, ...]:
+    """The statuses a message may not leave for ``new``: a failure is final, no status
+    moves back, and a failure reported after "delivered" or "read" does not undo them."""
     if new in m.DELIVERY_FAILED:
-        return current not in ("delivered", "read")
-    if new not in order:
-        return False
-    return current not in order or order.index(new) > order.index(current)
+        return ("delivered", "read", *m.DELIVERY_FAILED)
+    return (*m.DELIVERY_ORDER[m.DELIVERY_ORDER.index(new) :], *m.DELIVERY_FAILED)

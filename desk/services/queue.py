@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from desk.db import utcnow
 from desk.models import message as m
@@ -145,6 +146,29 @@ _HELD = (
 )
 
 
+_FINISHED = {
+    "status": m.DONE,
+    "lease_expires_at": None,
+    "claim_token": None,
+    "error_code": None,
+    "error_message": None,
+}
+_FINISH_SENT = (
+    sa.update(Message.__table__)
+    .where(
+        Message.__table__.c.id == sa.bindparam("message"),
+        Message.__table__.c.status == m.PROCESSING,
+        Message.__table__.c.claim_token == sa.bindparam("token"),
+    )
+    .values(
+        **_FINISHED,
+        sending_started_at=None,
+        provider_sid=sa.bindparam("provider_sid"),
+        delivery_status=sa.bindparam("delivery_status"),
+    )
+)
+
+
 def claim(
     session: Session,
     direction: str,
@@ -232,6 +256,23 @@ def hold(session: Session, message: Message) -> None:
     ):
         session.rollback()
         raise LeaseLost(f"message {message.id} is no longer held by this worker")
+
+
+def finish_sent(session: Session, message: Message, *, sid: str, delivery_status: str) -> None:
+    """A claimed reply that Twilio accepted is done, with its SID: ``hold`` and
+    ``finish`` in one compare-and-set UPDATE, a statement where there were a locking
+    read and a write, in a transaction that on SQLite holds the lock webhooks wait for.
+    Raises LeaseLost (after rolling back) when another worker holds the message now."""
+    values = {"provider_sid": sid, "delivery_status": delivery_status}
+    finished = session.execute(
+        _FINISH_SENT, {"message": message.id, "token": message.claim_token, **values}
+    ).rowcount
+    if finished != 1:
+        session.rollback()
+        raise LeaseLost(f"message {message.id} is no longer held by this worker")
+    # The caller's copy says what the row now says, without a reload.
+    for key, value in {**_FINISHED, **values, "sending_started_at": None}.items():
+        set_committed_value(message, key, value)
 
 
 def retry_later(message: Message, now: datetime, error: str, *, code: str | None = None) -> None:

@@ -351,6 +351,29 @@ def test_a_worker_that_lost_its_lease_does_not_write_its_outcome(app, db, make_m
     assert message.claim_token == theirs.claim_token
 
 
+def test_a_reply_sent_after_the_lease_was_lost_is_recorded_by_its_new_holder_only(
+    app, db, make_message
+):
+    message = make_message(direction=m.OUTBOUND, body="hola")
+    slow, quick = app.extensions["desk.db"](), app.extensions["desk.db"]()
+    mine = queue.claim(slow, m.OUTBOUND)
+    later = queue.utcnow() + queue.LEASE + timedelta(seconds=1)
+    theirs = queue.claim(quick, m.OUTBOUND, now=later)
+
+    with pytest.raises(queue.LeaseLost):
+        queue.finish_sent(slow, mine, sid="SMmine", delivery_status="queued")
+    queue.finish_sent(quick, theirs, sid="SMtheirs", delivery_status="queued")
+    quick.commit()
+
+    db.refresh(message)
+    assert (message.status, message.provider_sid, message.claim_token) == (
+        m.DONE,
+        "SMtheirs",
+        None,
+    )
+    assert (theirs.status, theirs.provider_sid) == (m.DONE, "SMtheirs")  # the copy in hand too
+
+
 def test_the_sqlite_wake_up_goes_out_only_when_the_work_is_committed(tmp_path):
     received: list[bytes] = []
     path = str(tmp_path / "w.sock")

@@ -334,7 +334,68 @@ def test_every_twilio_status_is_understood(db, make_message, status, shown):
 
     outbound.apply_status(db, {"MessageSid": "SMx", "MessageStatus": status})
 
+    db.refresh(message)
     assert message.delivery_status == shown
+
+
+@pytest.mark.parametrize(
+    "before, callback, after",
+    [
+        (None, "sent", "sent"),
+        ("queued", "delivered", "delivered"),
+        ("delivered", "sent", "delivered"),  # late: never back
+        ("read", "delivered", "read"),
+        ("sent", "undelivered", "undelivered"),
+        ("delivered", "failed", "delivered"),  # a failure does not undo a delivery
+        ("failed", "delivered", "failed"),  # a failure is final
+        ("canceled", "failed", "canceled"),
+    ],
+)
+def test_a_status_moves_a_message_only_forward(db, make_message, before, callback, after):
+    message = make_message(
+        direction=m.OUTBOUND, provider_sid="SMz", delivery_status=before, status=m.DONE
+    )
+
+    moved = outbound.apply_status(db, {"MessageSid": "SMz", "MessageStatus": callback})
+
+    db.refresh(message)
+    assert message.delivery_status == after
+    assert (moved == message.id) is (after != before)
+    assert db.scalars(sa.select(PendingStatus)).all() == []  # the SID was known
+
+
+def test_a_failure_without_twilios_words_keeps_what_the_desk_knew(db, make_message):
+    message = make_message(
+        direction=m.OUTBOUND,
+        provider_sid="SMw",
+        delivery_status="sent",
+        status=m.DONE,
+        error_message="earlier note",
+    )
+
+    outbound.apply_status(db, {"MessageSid": "SMw", "MessageStatus": "failed"})
+
+    db.refresh(message)
+    assert (message.delivery_status, message.error_message) == ("failed", "earlier note")
+
+
+def test_a_carrier_opt_out_reported_by_callback_stops_the_person_on_every_channel(
+    db, make_conversation, make_message
+):
+    whatsapp = make_conversation(citizen_address="whatsapp:+5215550001111")
+    sms = make_conversation(channel="sms", citizen_address="+5215550001111")
+    make_message(
+        whatsapp, direction=m.OUTBOUND, provider_sid="SMstop", delivery_status="sent", status=m.DONE
+    )
+
+    outbound.apply_status(
+        db, {"MessageSid": "SMstop", "MessageStatus": "undelivered", "ErrorCode": "21610"}
+    )
+
+    db.refresh(whatsapp)
+    db.refresh(sms)
+    assert whatsapp.opted_out and sms.opted_out
+    assert db.scalars(sa.select(AuditEvent.action)).all() == ["conversation.opted_out"]
 
 
 def test_a_status_twilio_added_later_is_ignored_not_refused(db, make_message):
