@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "ventanilla.tar.gz"
 DESK_BIN = ROOT / ".venv-desk" / "bin"
 BOT_BIN = ROOT / ".venv-bot" / "bin"
+# As the Procfile runs them: below the desk's CPU priority on a shared machine.
+BOT_NICE = ["nice", "-n", "10"]
 DESK_NUMBER = "+525500000000"
 ACCOUNT_SID = "AC" + "e" * 32
 T = TypeVar("T")
@@ -113,13 +115,21 @@ class Stack:
         )
         self._spawn(
             "actions",
-            [BOT_BIN / "python", "-m", "bot.action_server", "--port", str(self.actions_port)],
+            [
+                *BOT_NICE,
+                BOT_BIN / "python",
+                "-m",
+                "bot.action_server",
+                "--port",
+                str(self.actions_port),
+            ],
             env,
         )
         for number, port in enumerate(self.rasa_ports):
             self._spawn(
                 "rasa" if number == 0 else f"rasa{number + 1}",
                 [
+                    *BOT_NICE,
                     BOT_BIN / "rasa",
                     "run",
                     "--model",
