@@ -264,7 +264,7 @@ def _already_sent(session: Session, message: Message, transport: Transport) -> S
 def _record_sent(session: Session, message: Message, sid: str, status: str) -> None:
     """Twilio accepted the message: it is done, with its SID, if this worker still
     holds it (else queue.LeaseLost)."""
-    queue.finish_sent(session, message, sid=sid, delivery_status=status)
+    queue.finish_held(session, message, provider_sid=sid, delivery_status=status)
     asked = message.conversation.last_inbound_at
     if asked is not None and message.author in (m.BOT, m.AGENT):
         metrics.observe_reply_latency((utcnow() - asked).total_seconds(), author=message.author)

@@ -15,6 +15,7 @@ over, and SQLite's single write lock is never held across a network call.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -152,21 +153,8 @@ _FINISHED = {
     "claim_token": None,
     "error_code": None,
     "error_message": None,
+    "sending_started_at": None,  # not mid-send, nor waiting on Rasa
 }
-_FINISH_SENT = (
-    sa.update(Message.__table__)
-    .where(
-        Message.__table__.c.id == sa.bindparam("message"),
-        Message.__table__.c.status == m.PROCESSING,
-        Message.__table__.c.claim_token == sa.bindparam("token"),
-    )
-    .values(
-        **_FINISHED,
-        sending_started_at=None,
-        provider_sid=sa.bindparam("provider_sid"),
-        delivery_status=sa.bindparam("delivery_status"),
-    )
-)
 
 
 def claim(
@@ -258,21 +246,36 @@ def hold(session: Session, message: Message) -> None:
         raise LeaseLost(f"message {message.id} is no longer held by this worker")
 
 
-def finish_sent(session: Session, message: Message, *, sid: str, delivery_status: str) -> None:
-    """A claimed reply that Twilio accepted is done, with its SID: ``hold`` and
-    ``finish`` in one compare-and-set UPDATE, a statement where there were a locking
-    read and a write, in a transaction that on SQLite holds the lock webhooks wait for.
-    Raises LeaseLost (after rolling back) when another worker holds the message now."""
-    values = {"provider_sid": sid, "delivery_status": delivery_status}
+def finish_held(session: Session, message: Message, **values: Any) -> None:
+    """``hold`` then ``finish`` (with ``values``) as one compare-and-set UPDATE, for the
+    commonest endings: a reply handed to Twilio, a message the assistant answered. One
+    statement where there were a locking read and a write, in a transaction that on
+    SQLite holds the lock webhooks wait for. Raises LeaseLost (after rolling back) when
+    another worker holds the message now."""
     finished = session.execute(
-        _FINISH_SENT, {"message": message.id, "token": message.claim_token, **values}
+        _finish_statement(tuple(sorted(values))),
+        {"message": message.id, "token": message.claim_token, **values},
     ).rowcount
     if finished != 1:
         session.rollback()
         raise LeaseLost(f"message {message.id} is no longer held by this worker")
     # The caller's copy says what the row now says, without a reload.
-    for key, value in {**_FINISHED, **values, "sending_started_at": None}.items():
+    for key, value in {**_FINISHED, **values}.items():
         set_committed_value(message, key, value)
+
+
+@functools.cache
+def _finish_statement(columns: tuple[str, ...]) -> sa.Update:
+    table = Message.__table__
+    return (
+        sa.update(table)
+        .where(
+            table.c.id == sa.bindparam("message"),
+            table.c.status == m.PROCESSING,
+            table.c.claim_token == sa.bindparam("token"),
+        )
+        .values(**_FINISHED, **{column: sa.bindparam(column) for column in columns})
+    )
 
 
 def retry_later(message: Message, now: datetime, error: str, *, code: str | None = None) -> None:

@@ -107,14 +107,23 @@ def route(
             queue.retry_later(message, now, str(error))
             session.commit()
         return
-    queue.hold(session, message)
-    message.sending_started_at = None
+    understood = {
+        "intent": reply.intent,
+        "confidence": reply.confidence,
+        "model_id": reply.model_id,
+        "procedure": reply.procedure,
+    }
+    if reply.texts:
+        # The commonest ending: the lease checked and the message finished in one
+        # statement, in the transaction that queues the answer.
+        queue.finish_held(session, message, **understood)
+    else:
+        queue.hold(session, message)
+        message.sending_started_at = None
+        for name, value in understood.items():
+            setattr(message, name, value)
     if resume:
         conversation.needs_bot_resume = False
-    message.intent = reply.intent
-    message.confidence = reply.confidence
-    message.model_id = reply.model_id
-    message.procedure = reply.procedure
     if reply.intent == "nlu_fallback":
         metrics.count_assistant_fallback()
     if reply.language in LANGUAGES:
@@ -129,7 +138,6 @@ def route(
         _escalate(session, message, "the assistant answered nothing", reason=c.SYSTEM_ERROR)
         return
     answer = _answer(session, conversation, reply.texts, privacy_url, now, hand_over)
-    queue.finish(message)
     session.commit()
     return answer if answer is not None and answer.status == m.PROCESSING else None
 

@@ -361,8 +361,8 @@ def test_a_reply_sent_after_the_lease_was_lost_is_recorded_by_its_new_holder_onl
     theirs = queue.claim(quick, m.OUTBOUND, now=later)
 
     with pytest.raises(queue.LeaseLost):
-        queue.finish_sent(slow, mine, sid="SMmine", delivery_status="queued")
-    queue.finish_sent(quick, theirs, sid="SMtheirs", delivery_status="queued")
+        queue.finish_held(slow, mine, provider_sid="SMmine")
+    queue.finish_held(quick, theirs, provider_sid="SMtheirs")
     quick.commit()
 
     db.refresh(message)

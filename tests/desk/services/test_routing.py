@@ -357,3 +357,22 @@ def test_what_the_assistant_understood_is_kept_with_the_message_for_the_trainers
 
     assert (message.intent, message.confidence) == ("greet", 0.97)
     assert (message.model_id, message.procedure) == ("20260312-101500", "pasaporte")
+
+
+@pytest.mark.parametrize("texts", [["Cuesta lo que dice la SRE."], []], ids=["answer", "none"])
+def test_a_worker_whose_lease_ran_out_while_rasa_worked_writes_nothing(
+    app, db, bot, make_message, texts
+):
+    message = make_message(body="cuanto cuesta el pasaporte")
+    mine = claim_inbound(db)
+    other_worker = app.extensions["desk.db"]()
+    past_the_lease = utcnow() + queue.LEASE + timedelta(seconds=1)
+    bot.texts = texts
+    bot.on_send = lambda _sender: queue.claim(other_worker, m.INBOUND, now=past_the_lease)
+
+    with pytest.raises(queue.LeaseLost):
+        routing.route(db, mine, bot, give_up_seconds=120, privacy_url=PRIVACY_URL)
+
+    db.refresh(message)
+    assert (message.status, message.intent) == (m.PROCESSING, None)  # the other worker's now
+    assert outbound_of(db, message.conversation) == []
